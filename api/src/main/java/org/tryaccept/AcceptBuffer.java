@@ -1,0 +1,179 @@
+package org.tryaccept;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import org.tryaccept.internal.AcceptBufferAccess;
+import org.tryaccept.spi.SockaddrCodec;
+
+/**
+ * Reusable target for the allocation-free
+ * {@link ServerSockets#tryAccept(java.nio.channels.ServerSocketChannel, AcceptBuffer)}.
+ *
+ * <p>The kernel writes the peer address straight into this buffer's native memory; the accessors
+ * read it on demand. {@link #fd()}, {@link #family()}, {@link #port()}, {@link #scopeId()},
+ * {@link #addressLength()} and {@link #copyAddress(byte[])} allocate nothing; {@link #remoteAddress()}
+ * builds a {@link SocketAddress} each time it is called.
+ *
+ * <p>A buffer serves one thread at a time. Using one buffer from two threads at once makes the
+ * second call fail with {@link IllegalStateException} rather than mix two connections up. Each
+ * successful {@code tryAccept} overwrites the previous result: take {@link #fd()} (the caller owns it)
+ * before calling again.
+ *
+ * <pre>{@code
+ * AcceptBuffer buf = new AcceptBuffer();
+ * while (ServerSockets.tryAccept(listener, buf)) {
+ *     int fd = buf.fd();             // non-blocking, close-on-exec, yours to close
+ *     int port = buf.port();         // no allocation
+ *     register(fd);
+ * }
+ * }</pre>
+ */
+public final class AcceptBuffer {
+    /** {@code sizeof(struct sockaddr_storage)} on Linux, FreeBSD and macOS. */
+    static final int SOCKADDR_CAPACITY = 128;
+
+    private static final java.lang.invoke.VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(AcceptBuffer.class, "owner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        AcceptBufferAccess.install(new Bridge());
+    }
+
+    private final MemorySegment sockaddr;
+    private final MemorySegment sockaddrLength;
+    private int fd = -1;
+    private int length;
+    private SockaddrCodec codec;
+    @SuppressWarnings("unused") // written through OWNER
+    private volatile Thread owner;
+
+    /** Creates an empty buffer; its native memory is freed when the buffer becomes unreachable. */
+    public AcceptBuffer() {
+        Arena arena = Arena.ofAuto();
+        sockaddr = arena.allocate(SOCKADDR_CAPACITY, 8);
+        sockaddrLength = arena.allocate(ValueLayout.JAVA_INT);
+    }
+
+    /** @return true when the last {@code tryAccept} into this buffer returned a connection */
+    public boolean hasConnection() {
+        return fd >= 0;
+    }
+
+    /** @return the accepted fd (non-blocking, close-on-exec, owned by the caller), or -1 if none */
+    public int fd() {
+        return fd;
+    }
+
+    /** @return the peer's protocol family, or null if this buffer holds no connection */
+    public ProtocolFamily family() {
+        return fd < 0 ? null : codec.family(sockaddr, length);
+    }
+
+    /** @return the peer's port, or -1 for Unix-domain peers or when empty */
+    public int port() {
+        return fd < 0 ? -1 : codec.port(sockaddr, length);
+    }
+
+    /** @return the IPv6 scope id of the peer, 0 when it has none */
+    public int scopeId() {
+        return fd < 0 ? 0 : codec.scopeId(sockaddr, length);
+    }
+
+    /** @return the length of the raw address {@link #copyAddress} copies (4, 16, or the path length) */
+    public int addressLength() {
+        return fd < 0 ? 0 : codec.addressLength(sockaddr, length);
+    }
+
+    /**
+     * Copies the peer's raw address: IPv4/IPv6 bytes in network order, or the Unix-domain path bytes.
+     *
+     * @return the number of bytes written
+     * @throws IllegalStateException     if the buffer holds no connection
+     * @throws IndexOutOfBoundsException if {@code dst} is shorter than {@link #addressLength()}
+     */
+    public int copyAddress(byte[] dst) {
+        requireConnection();
+        try {
+            return codec.copyAddress(sockaddr, length, dst);
+        } catch (SocketException e) {
+            // complete() has validated the address already; this cannot happen for a held connection.
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Decodes the peer address, as the JDK's own {@code accept()} reports it. Allocates.
+     *
+     * @throws IllegalStateException if the buffer holds no connection
+     */
+    public SocketAddress remoteAddress() {
+        requireConnection();
+        try {
+            return codec.decode(sockaddr, length);
+        } catch (SocketException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Forgets the held connection without closing it (the caller has taken the fd). */
+    public void clear() {
+        fd = -1;
+        length = 0;
+    }
+
+    @Override
+    public String toString() {
+        return fd < 0 ? "AcceptBuffer[empty]" : "AcceptBuffer[fd=" + fd + ", remote=" + remoteAddress() + "]";
+    }
+
+    private void requireConnection() {
+        if (fd < 0) {
+            throw new IllegalStateException("this AcceptBuffer holds no connection");
+        }
+    }
+
+    private static final class Bridge implements AcceptBufferAccess.Access {
+        @Override
+        public MemorySegment sockaddr(AcceptBuffer b) {
+            return b.sockaddr;
+        }
+
+        @Override
+        public MemorySegment sockaddrLength(AcceptBuffer b) {
+            return b.sockaddrLength;
+        }
+
+        @Override
+        public void complete(AcceptBuffer b, int fd, int length, SockaddrCodec codec) {
+            b.codec = codec;
+            b.length = length;
+            b.fd = fd;
+        }
+
+        @Override
+        public void clear(AcceptBuffer b) {
+            b.clear();
+        }
+
+        @Override
+        public void enter(AcceptBuffer b) {
+            Thread me = Thread.currentThread();
+            if (!OWNER.compareAndSet(b, (Thread) null, me)) {
+                throw new IllegalStateException("AcceptBuffer is in use by another thread; use one buffer per thread");
+            }
+        }
+
+        @Override
+        public void exit(AcceptBuffer b) {
+            OWNER.setRelease(b, (Thread) null);
+        }
+    }
+}

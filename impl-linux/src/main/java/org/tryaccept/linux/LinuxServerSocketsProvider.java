@@ -1,0 +1,83 @@
+package org.tryaccept.linux;
+
+import java.io.IOException;
+import java.net.SocketOption;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Set;
+import org.tryaccept.ServerSocketOptions;
+import org.tryaccept.internal.AcceptEngine;
+import org.tryaccept.internal.FdAccess;
+import org.tryaccept.internal.FfmProvider;
+import org.tryaccept.internal.OsFamily;
+import org.tryaccept.internal.Platform;
+import org.tryaccept.internal.Syscalls;
+
+/**
+ * Linux: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}, so the new fd is non-blocking and
+ * close-on-exec atomically, and {@code TCP_DEFER_ACCEPT} as {@code setsockopt(IPPROTO_TCP, 9, n)}.
+ * Found by {@link java.util.ServiceLoader}; use {@link org.tryaccept.ServerSockets}, not this class.
+ */
+public final class LinuxServerSocketsProvider extends FfmProvider {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public LinuxServerSocketsProvider() {
+    }
+
+    /** For tests: injected system calls and an explicit fd access mode. */
+    LinuxServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+        super(syscalls, fdAccess);
+    }
+
+    @Override
+    public boolean isSupported() {
+        return OsFamily.current() == OsFamily.LINUX && OsFamily.isSupportedArch(System.getProperty("os.arch"));
+    }
+
+    @Override
+    public String name() {
+        return "linux-ffm";
+    }
+
+    @Override
+    protected Platform createPlatform() {
+        return LinuxConstants.platform();
+    }
+
+    @Override
+    public Set<SocketOption<?>> supportedOptions() {
+        return Set.of(ServerSocketOptions.TCP_DEFER_ACCEPT);
+    }
+
+    @Override
+    public <T> void setOption(ServerSocketChannel listener, SocketOption<T> option, T value) throws IOException {
+        requireDeferAccept(option);
+        int seconds = (Integer) value;
+        if (seconds < 0) {
+            throw new IllegalArgumentException("TCP_DEFER_ACCEPT must be >= 0 seconds (0 disables), got " + seconds);
+        }
+        AcceptEngine engine = engine();
+        int r = engine.onDuplicate(listener, fd -> engine.syscalls().setsockoptInt(
+                fd, LinuxConstants.IPPROTO_TCP, LinuxConstants.TCP_DEFER_ACCEPT, seconds));
+        if (r < 0) {
+            throw LinuxConstants.ERRNO.exception("setsockopt(TCP_DEFER_ACCEPT)", -r);
+        }
+    }
+
+    @Override
+    public <T> T getOption(ServerSocketChannel listener, SocketOption<T> option) throws IOException {
+        requireDeferAccept(option);
+        AcceptEngine engine = engine();
+        int r = engine.onDuplicate(listener, fd -> engine.syscalls().getsockoptInt(
+                fd, LinuxConstants.IPPROTO_TCP, LinuxConstants.TCP_DEFER_ACCEPT));
+        if (r < 0) {
+            throw LinuxConstants.ERRNO.exception("getsockopt(TCP_DEFER_ACCEPT)", -r);
+        }
+        return option.type().cast(r);
+    }
+
+    private static void requireDeferAccept(SocketOption<?> option) {
+        if (option != ServerSocketOptions.TCP_DEFER_ACCEPT) {
+            throw new UnsupportedOperationException("linux-ffm does not implement " + option.name());
+        }
+    }
+}
