@@ -23,8 +23,12 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
     public LinuxServerSocketsProvider() {
     }
 
-    /** For tests: injected system calls and an explicit fd access mode. */
-    LinuxServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+    /**
+     * For tests and the conformance kit: given system calls (the fault-injection seam) and, when not
+     * null, a given fd access mode. This package is not exported; users never see this constructor
+     * on the module path.
+     */
+    public LinuxServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
         super(syscalls, fdAccess);
     }
 
