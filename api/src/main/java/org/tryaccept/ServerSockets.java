@@ -160,8 +160,8 @@ public final class ServerSockets {
         // The fd protocol relies on the JDK's own channel class (its fd and close ordering).
         if (listener.getClass().getModule() != Object.class.getModule()) {
             throw new IllegalArgumentException("listener is a " + listener.getClass().getName()
-                    + " from " + listener.provider().getClass().getName()
-                    + ", not a channel of the JDK's default SelectorProvider");
+                    + " (provider " + listener.provider()
+                    + "), not a channel of the JDK's default SelectorProvider");
         }
         if (!listener.isOpen()) {
             throw new ClosedChannelException();

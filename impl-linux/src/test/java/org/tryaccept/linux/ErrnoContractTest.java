@@ -1,0 +1,210 @@
+package org.tryaccept.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.tryaccept.AcceptBuffer;
+import org.tryaccept.ErrnoException;
+
+/**
+ * The errno rows of DESIGN.md section 3, injected below the provider with {@link ScriptedSyscalls}:
+ * the kernel will not produce EINTR, ECONNABORTED or EMFILE on demand, but the provider must react
+ * to them exactly where the kernel would report them.
+ */
+class ErrnoContractTest {
+    @TempDir
+    Path dir;
+
+    private ScriptedSyscalls sys;
+    private LinuxServerSocketsProvider provider;
+
+    @BeforeEach
+    void setUp() {
+        sys = new ScriptedSyscalls();
+        provider = new LinuxServerSocketsProvider(sys, null);
+    }
+
+    private boolean awaitPending(ServerSocketChannel l) throws InterruptedException {
+        // poll is real: wait until the kernel has the connection queued, so accept4 will be reached
+        TestSockets.await(Duration.ofSeconds(5),
+                () -> org.tryaccept.internal.LibcSyscalls.INSTANCE.poll(fdOf(l), LinuxConstants.POLLIN) > 0, "pending");
+        return true;
+    }
+
+    private int fdOf(ServerSocketChannel l) {
+        try {
+            return provider.engine().fdAccess().fdOf(l);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void eintrIsRetried() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.accept4Results.add(-LinuxConstants.EINTR);
+            sys.accept4Results.add(-LinuxConstants.EINTR);
+            AcceptBuffer buf = new AcceptBuffer();
+            assertTrue(provider.tryAccept(l, buf));
+            assertEquals(c.getLocalAddress(), buf.remoteAddress());
+            assertEquals(3, sys.acceptCalls, "two interrupted calls, then the real one");
+            provider.close(buf.fd());
+        }
+    }
+
+    @ParameterizedTest(name = "errno {0}")
+    @ValueSource(strings = {"ECONNABORTED", "ENETDOWN", "EPROTO", "ENOPROTOOPT", "EHOSTDOWN", "ENONET",
+        "EHOSTUNREACH", "EOPNOTSUPP", "ENETUNREACH"})
+    void connectionGoneIsSkippedAndTheNextOneReturned(String name) throws Exception {
+        int errno = LinuxConstants.ERRNO.number(name);
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.accept4Results.add(-errno);
+            AcceptBuffer buf = new AcceptBuffer();
+            assertTrue(provider.tryAccept(l, buf), "the next connection is taken");
+            assertEquals(c.getLocalAddress(), buf.remoteAddress());
+            provider.close(buf.fd());
+        }
+    }
+
+    @Test
+    void connectionGoneWithNothingBehindItIsEmpty() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.accept4Results.add(-LinuxConstants.ECONNABORTED);
+            sys.accept4Results.add(-LinuxConstants.EAGAIN);
+            assertFalse(provider.tryAccept(l, new AcceptBuffer()));
+        }
+    }
+
+    @Test
+    void eagainAfterReadinessIsEmptyNotAnError() throws Exception {
+        // another thread took the connection between poll and accept4
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.accept4Results.add(-LinuxConstants.EAGAIN);
+            AcceptBuffer buf = new AcceptBuffer();
+            assertFalse(provider.tryAccept(l, buf));
+            assertTrue(provider.tryAccept(l, buf), "the connection is still queued");
+            provider.close(buf.fd());
+        }
+    }
+
+    @ParameterizedTest(name = "errno {0}")
+    @ValueSource(strings = {"EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "EPERM", "EINVAL"})
+    void otherErrnosAreTypedAndTheListenerKeepsItsQueue(String name) throws Exception {
+        int errno = LinuxConstants.ERRNO.number(name);
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            long fdsBefore = TestSockets.openFds();
+            sys.accept4Results.add(-errno);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            assertTrue(e instanceof SocketException);
+            assertEquals(errno, e.errno());
+            assertEquals(name, e.errnoName());
+            assertEquals("accept4", e.call());
+            assertTrue(e.getMessage().startsWith("accept4: " + name + " ("), e.getMessage());
+            assertEquals(fdsBefore, TestSockets.openFds(), "the duplicate was closed");
+            AcceptBuffer buf = new AcceptBuffer();
+            assertTrue(provider.tryAccept(l, buf), "the pending connection stayed queued");
+            assertEquals(c.getLocalAddress(), buf.remoteAddress());
+            provider.close(buf.fd());
+        }
+    }
+
+    @Test
+    void emfileMessageReadsLikeTheManPage() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.accept4Results.add(-LinuxConstants.EMFILE);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            assertEquals("accept4: EMFILE (Too many open files)", e.getMessage());
+        }
+    }
+
+    @Test
+    void failingDuplicateIsTypedAndLeavesTheQueue() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            sys.dupResults.add(-LinuxConstants.EMFILE);
+            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            assertEquals("EMFILE", e.errnoName());
+            assertTrue(e.call().startsWith("fcntl"), e.call());
+            AcceptBuffer buf = new AcceptBuffer();
+            assertTrue(provider.tryAccept(l, buf));
+            provider.close(buf.fd());
+        }
+    }
+
+    @Test
+    void newFdIsClosedWhenAnythingAfterAcceptFails() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
+            awaitPending(l);
+            long fdsBefore = TestSockets.openFds();
+            sys.corruptNextAddress = true; // the peer address can no longer be decoded
+            SocketException e = assertThrows(SocketException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            assertTrue(e.getMessage().contains("unknown family"), e.getMessage());
+            assertEquals(fdsBefore, TestSockets.openFds(), "no fd leaked");
+            // the server side was closed, so the client sees end-of-stream
+            c.configureBlocking(true);
+            c.socket().setSoTimeout(5_000);
+            assertEquals(-1, c.socket().getInputStream().read());
+        }
+    }
+
+    @Test
+    void manyPendingAreDrainedExactlyThenEmpty() throws Exception {
+        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir)) {
+            List<SocketChannel> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    clients.add(SocketChannel.open(l.getLocalAddress()));
+                }
+                AcceptBuffer buf = new AcceptBuffer();
+                int n = 0;
+                long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (n < 20 && System.nanoTime() < end) {
+                    if (provider.tryAccept(l, buf)) {
+                        n++;
+                        provider.close(buf.fd());
+                    }
+                }
+                assertEquals(20, n);
+                assertFalse(provider.tryAccept(l, buf));
+                for (SocketChannel c : clients) {
+                    c.write(ByteBuffer.allocate(1)); // still connected from the client's point of view
+                }
+            } finally {
+                for (SocketChannel c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+}
