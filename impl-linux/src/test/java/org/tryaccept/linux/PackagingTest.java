@@ -1,0 +1,92 @@
+package org.tryaccept.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tryaccept.ServerSockets;
+import org.tryaccept.internal.FfmProvider;
+
+/**
+ * How users load the library: on the module path (provides/uses) and the class path
+ * (META-INF/services), with and without the fast-path export, and the error when no provider fits.
+ */
+class PackagingTest {
+    private static final String API = ForkedJvm.locationOf(ServerSockets.class);
+    private static final String LINUX = ForkedJvm.locationOf(LinuxServerSocketsProvider.class);
+    private static final String TESTS = ForkedJvm.locationOf(PackagingTest.class);
+
+    @Test
+    void selectedProviderIsLinuxAndTheFdAccessModeIsTheExpectedOne() {
+        assertEquals("linux-ffm", ServerSockets.provider().name());
+        String expected = System.getProperty("tryaccept.test.expectedFdAccess");
+        if (expected != null) { // set by each surefire execution in pom.xml
+            assertEquals(expected, ((FfmProvider) ServerSockets.provider()).engine().fdAccess().mode());
+        }
+    }
+
+    @Test
+    void modulePathWithOneNativeAccessModuleAndNoWarnings() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("module=org.tryaccept"), r.stdout());
+        assertTrue(r.stdout().contains("provider=linux-ffm"), r.stdout());
+        assertTrue(r.stdout().contains("empty=true"), r.stdout());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        // every native call comes from org.tryaccept, so naming that one module is enough
+        assertFalse(r.stderr().contains("restricted method"), r.stderr());
+        assertTrue(r.stderr().contains("add-exports java.base/sun.nio.ch=org.tryaccept"), r.stderr());
+    }
+
+    @Test
+    void modulePathFastPathWithExportToTheLibraryModule() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                "--add-exports", "java.base/sun.nio.ch=org.tryaccept",
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        assertTrue(r.stderr().contains("through sun.nio.ch (fast path"), r.stderr());
+    }
+
+    @Test
+    void classPathWorksWithoutAnyFlagApartFromAWarning() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "-cp", API + File.pathSeparator + LINUX + File.pathSeparator + TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        assertTrue(r.stdout().contains("fdAccess=discovery"), r.stdout());
+    }
+
+    @Test
+    void noProviderForThisOsNamesOsArchAndArtifact() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "-Dos.name=SunOS", "--enable-native-access=ALL-UNNAMED",
+                "-cp", API + File.pathSeparator + LINUX + File.pathSeparator + TESTS, "modulecheck.ModulePathMain"));
+        assertTrue(r.exit() != 0);
+        assertTrue(r.stderr().contains("IllegalStateException"), r.stderr());
+        assertTrue(r.stderr().contains("os.name=SunOS"), r.stderr());
+        assertTrue(r.stderr().contains("os.arch=" + System.getProperty("os.arch")), r.stderr());
+        assertTrue(r.stderr().contains("tryaccept-linux"), r.stderr());
+        assertTrue(r.stderr().contains("linux-ffm"), "says which provider was found but unsupported: " + r.stderr());
+    }
+
+    @Test
+    void noProviderJarAtAll() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", API + File.pathSeparator + TESTS, "modulecheck.ModulePathMain"));
+        assertTrue(r.exit() != 0);
+        assertTrue(r.stderr().contains("(none found)"), r.stderr());
+        assertTrue(r.stderr().contains("tryaccept-bsd"), r.stderr());
+    }
+}
