@@ -1,4 +1,13 @@
-/** FreeBSD and macOS providers of tryaccept (work in progress: see issue 4). */
+/**
+ * The FreeBSD and macOS providers of tryaccept. FreeBSD: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}
+ * and {@code TCP_DEFER_ACCEPT} as the {@code "dataready"} accept filter. macOS: {@code accept} then
+ * {@code fcntl}; no {@code TCP_DEFER_ACCEPT}. Add it to the class or module path; nothing in it is
+ * called directly.
+ */
 module org.tryaccept.bsd {
     requires org.tryaccept;
+
+    provides org.tryaccept.spi.ServerSocketsProvider with
+            org.tryaccept.bsd.FreeBsdServerSocketsProvider,
+            org.tryaccept.bsd.MacOsServerSocketsProvider;
 }

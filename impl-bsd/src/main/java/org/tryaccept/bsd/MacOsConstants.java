@@ -1,0 +1,120 @@
+package org.tryaccept.bsd;
+
+import org.tryaccept.internal.ErrnoTable;
+import org.tryaccept.internal.LayoutSockaddrCodec;
+import org.tryaccept.internal.Platform;
+
+/**
+ * macOS numbers, identical on x86_64 and arm64. Source of every value:
+ * {@code shared/notes/platform-constants.md} (XNU headers, cross-checked with golang/sys and
+ * rust-lang/libc), except the three that note does not list, looked up for this module:
+ * <ul>
+ * <li>POLLIN 0x0001 and {@code nfds_t = unsigned int}: XNU {@code bsd/sys/poll.h}
+ * (apple/darwin-xnu);</li>
+ * <li>TCP_KEEPALIVE 0x10, the option behind the JDK's TCP_KEEPIDLE on macOS: XNU
+ * {@code bsd/netinet/tcp.h} ("idle time used when SO_KEEPALIVE is enabled").</li>
+ * </ul>
+ * macOS has no accept4, no SOCK_NONBLOCK/SOCK_CLOEXEC and no accept filters (sections 2 and 3, S1).
+ */
+final class MacOsConstants {
+    private MacOsConstants() {
+    }
+
+    // errno (section 1); EOPNOTSUPP is 102 and ENOTSUP 45 under UNIX03, which is always on (E1)
+    static final int EPERM = 1;
+    static final int ENOENT = 2;
+    static final int EINTR = 4;
+    static final int EBADF = 9;
+    static final int ENOMEM = 12;
+    static final int EFAULT = 14;
+    static final int EINVAL = 22;
+    static final int ENFILE = 23;
+    static final int EMFILE = 24;
+    static final int EAGAIN = 35;
+    static final int EINPROGRESS = 36;
+    static final int ENOTSOCK = 38;
+    static final int ENOPROTOOPT = 42;
+    static final int ENOTSUP = 45;
+    static final int EADDRINUSE = 48;
+    static final int ENETDOWN = 50;
+    static final int ENETUNREACH = 51;
+    static final int ECONNABORTED = 53;
+    static final int ECONNRESET = 54;
+    static final int ENOBUFS = 55;
+    static final int ETIMEDOUT = 60;
+    static final int ECONNREFUSED = 61;
+    static final int EHOSTDOWN = 64;
+    static final int EHOSTUNREACH = 65;
+    static final int EPROTO = 100;
+    static final int EOPNOTSUPP = 102;
+
+    // families, types (section 2)
+    static final int AF_UNIX = 1;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 30;
+    static final int SOCK_STREAM = 1;
+
+    // socket options (sections 3 and 4)
+    static final int SOL_SOCKET = 0xffff;
+    static final int SO_ACCEPTCONN = 0x0002;
+    static final int SO_TYPE = 0x1008;
+    static final int IPPROTO_TCP = 6;
+    static final int TCP_KEEPALIVE = 0x10;
+
+    // fcntl (section 5)
+    static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int FD_CLOEXEC = 1;
+    static final int O_NONBLOCK = 0x4;
+    static final int F_DUPFD_CLOEXEC = 67;
+
+    // poll (bsd/sys/poll.h)
+    static final int POLLIN = 0x0001;
+
+    // struct sockaddr_un.sun_path (section 7)
+    static final int SUN_PATH_SIZE = 104;
+
+    /** Platform.acceptFlags value meaning "no accept4: accept, then fcntl". */
+    static final int NO_ACCEPT4 = -1;
+
+    static final ErrnoTable ERRNO = ErrnoTable.of("macOS",
+            EPERM, "EPERM", "Operation not permitted",
+            ENOENT, "ENOENT", "No such file or directory",
+            EINTR, "EINTR", "Interrupted system call",
+            EBADF, "EBADF", "Bad file descriptor",
+            ENOMEM, "ENOMEM", "Cannot allocate memory",
+            EFAULT, "EFAULT", "Bad address",
+            EINVAL, "EINVAL", "Invalid argument",
+            ENFILE, "ENFILE", "Too many open files in system",
+            EMFILE, "EMFILE", "Too many open files",
+            EAGAIN, "EAGAIN", "Resource temporarily unavailable",
+            EINPROGRESS, "EINPROGRESS", "Operation now in progress",
+            ENOTSOCK, "ENOTSOCK", "Socket operation on non-socket",
+            ENOPROTOOPT, "ENOPROTOOPT", "Protocol not available",
+            ENOTSUP, "ENOTSUP", "Operation not supported",
+            EADDRINUSE, "EADDRINUSE", "Address already in use",
+            ENETDOWN, "ENETDOWN", "Network is down",
+            ENETUNREACH, "ENETUNREACH", "Network is unreachable",
+            ECONNABORTED, "ECONNABORTED", "Software caused connection abort",
+            ECONNRESET, "ECONNRESET", "Connection reset by peer",
+            ENOBUFS, "ENOBUFS", "No buffer space available",
+            ETIMEDOUT, "ETIMEDOUT", "Operation timed out",
+            ECONNREFUSED, "ECONNREFUSED", "Connection refused",
+            EHOSTDOWN, "EHOSTDOWN", "Host is down",
+            EHOSTUNREACH, "EHOSTUNREACH", "No route to host",
+            EPROTO, "EPROTO", "Protocol error",
+            EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported on socket");
+
+    /** As on FreeBSD, only a connection reset on the queue; XNU's accept reports no pending errors. */
+    static final int[] GONE = {ECONNABORTED};
+
+    static Platform platform() {
+        return new Platform("macOS", ERRNO,
+                new LayoutSockaddrCodec(true, AF_UNIX, AF_INET, AF_INET6, SUN_PATH_SIZE),
+                NO_ACCEPT4, GONE,
+                F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK,
+                SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPALIVE, POLLIN);
+    }
+}

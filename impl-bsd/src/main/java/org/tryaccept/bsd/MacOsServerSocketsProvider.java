@@ -1,0 +1,69 @@
+package org.tryaccept.bsd;
+
+import java.net.SocketOption;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Set;
+import org.tryaccept.internal.FdAccess;
+import org.tryaccept.internal.FfmProvider;
+import org.tryaccept.internal.OsFamily;
+import org.tryaccept.internal.Platform;
+import org.tryaccept.internal.Syscalls;
+
+/**
+ * macOS: {@code accept}, then {@code fcntl(F_SETFL, O_NONBLOCK)} and {@code fcntl(F_SETFD, FD_CLOEXEC)}
+ * on the new fd (XNU has no accept4); if either fcntl fails the new fd is closed before the error is
+ * thrown. The window between accept and {@code FD_CLOEXEC} cannot be closed on macOS: a fork+exec in
+ * another thread at that instant inherits the fd. {@code TCP_DEFER_ACCEPT} does not exist on macOS
+ * (no accept filters in XNU) and is not offered. Found by {@link java.util.ServiceLoader}; use
+ * {@link org.tryaccept.ServerSockets}, not this class.
+ */
+public final class MacOsServerSocketsProvider extends FfmProvider {
+
+    /** For {@link java.util.ServiceLoader}. */
+    public MacOsServerSocketsProvider() {
+    }
+
+    /**
+     * For tests: given system calls (the fault-injection seam) and, when not null, a given fd access
+     * mode. This package is not exported; users never see this constructor on the module path.
+     */
+    public MacOsServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+        super(syscalls, fdAccess);
+    }
+
+    @Override
+    public boolean isSupported() {
+        return OsFamily.current() == OsFamily.MACOS && OsFamily.isSupportedArch(System.getProperty("os.arch"));
+    }
+
+    @Override
+    public String name() {
+        return "macos-ffm";
+    }
+
+    @Override
+    protected Platform createPlatform() {
+        return MacOsConstants.platform();
+    }
+
+    /** @return no library options: macOS has neither TCP_DEFER_ACCEPT nor accept filters */
+    @Override
+    public Set<SocketOption<?>> supportedOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public <T> void setOption(ServerSocketChannel listener, SocketOption<T> option, T value) {
+        throw unsupported(option);
+    }
+
+    @Override
+    public <T> T getOption(ServerSocketChannel listener, SocketOption<T> option) {
+        throw unsupported(option);
+    }
+
+    private static UnsupportedOperationException unsupported(SocketOption<?> option) {
+        return new UnsupportedOperationException(option.name() + " is not available on macOS: XNU has neither"
+                + " TCP_DEFER_ACCEPT nor accept filters");
+    }
+}
