@@ -25,7 +25,7 @@ public final class Acceptor {
     }
 
     /** A connection the provider returned; the test owns {@code fd} and closes it with {@link #close}. */
-    public record Conn(int fd, SocketAddress remote, ProtocolFamily family, int port) {
+    public record Conn(int fd, SocketAddress remote, ProtocolFamily family, int port, byte[] rawAddress) {
     }
 
     /** @return the next connection, or null when the provider reported nothing pending */
@@ -39,7 +39,9 @@ public final class Acceptor {
         if (buffer.fd() < 0) {
             throw new AssertionError("tryAccept returned true with fd " + buffer.fd());
         }
-        Conn c = new Conn(buffer.fd(), buffer.remoteAddress(), buffer.family(), buffer.port());
+        byte[] raw = new byte[buffer.addressLength()];
+        buffer.copyAddress(raw);
+        Conn c = new Conn(buffer.fd(), buffer.remoteAddress(), buffer.family(), buffer.port(), raw);
         buffer.clear();
         return c;
     }
