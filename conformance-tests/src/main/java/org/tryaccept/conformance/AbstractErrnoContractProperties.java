@@ -117,7 +117,7 @@ public abstract class AbstractErrnoContractProperties implements ProviderUnderTe
         }
     }
 
-    @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 100, shrinking = ShrinkingMode.BOUNDED)
     void acceptErrnosFollowTheContractTable(@ForAll("scripts") List<ScriptedSyscalls.Step> script,
                                             @ForAll @IntRange(min = 0, max = 2) int extraClients) throws IOException {
         Platform p = platform();
