@@ -1,6 +1,16 @@
-/** The tryaccept conformance kit (work in progress: see issue 3). */
+/**
+ * The tryaccept conformance kit: abstract JUnit 5 classes and jqwik property containers that check a
+ * {@link org.tryaccept.spi.ServerSocketsProvider} against the contract tables of the design (sections 3
+ * and 4). An implementer subclasses them in its own tests and supplies the provider; see the README
+ * section "Running the suite against your provider".
+ */
 module org.tryaccept.conformance {
-    requires org.tryaccept;
-    requires org.junit.jupiter.api;
-    requires net.jqwik.api;
+    requires transitive org.tryaccept;
+    requires transitive org.junit.jupiter.api;
+    requires transitive net.jqwik.api;
+    // ThreadMXBean#getCurrentThreadAllocatedBytes, for the allocation check of the nothing-pending path.
+    requires java.management;
+    requires jdk.management;
+
+    exports org.tryaccept.conformance;
 }

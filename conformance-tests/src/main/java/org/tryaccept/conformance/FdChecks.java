@@ -1,0 +1,105 @@
+package org.tryaccept.conformance;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.tryaccept.internal.LibcSyscalls;
+import org.tryaccept.internal.Platform;
+
+/**
+ * File-descriptor facts the kit asserts: the flags of an accepted fd (read with {@code fcntl} through
+ * the real system calls, using the provider's own command numbers) and how many fds the process has
+ * open (for leak checks).
+ */
+public final class FdChecks {
+    private static final Path[] FD_DIRS = {Path.of("/proc/self/fd"), Path.of("/dev/fd")};
+
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    // read(2) is not part of the provider's Syscalls; the kit binds it itself to check that the first
+    // read of a deferred connection succeeds at once.
+    private static final MethodHandle READ = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("read").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+
+    private FdChecks() {
+    }
+
+    /**
+     * One {@code read(2)} on {@code fd} into {@code dst}.
+     *
+     * @return the number of bytes read, or {@code -errno}
+     */
+    public static int read(int fd, byte[] dst) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(dst.length);
+            MemorySegment state = arena.allocate(CAPTURE);
+            long n = (long) READ.invokeExact(state, fd, buf, (long) dst.length);
+            if (n < 0) {
+                return -state.get(ValueLayout.JAVA_INT, CAPTURE.byteOffset(MemoryLayout.PathElement.groupElement("errno")));
+            }
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, dst, 0, (int) n);
+            return (int) n;
+        } catch (Throwable t) {
+            throw new AssertionError("read(" + fd + ") could not be called", t);
+        }
+    }
+
+    /** @return true if {@code fd} has {@code O_NONBLOCK} set */
+    public static boolean isNonBlocking(Platform p, int fd) {
+        int flags = LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfl(), 0);
+        if (flags < 0) {
+            throw new AssertionError("fcntl(" + fd + ", F_GETFL) failed: " + p.errno().name(-flags));
+        }
+        return (flags & p.oNonblock()) != 0;
+    }
+
+    /** @return true if {@code fd} has {@code FD_CLOEXEC} set */
+    public static boolean isCloseOnExec(Platform p, int fd) {
+        int flags = LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfd(), 0);
+        if (flags < 0) {
+            throw new AssertionError("fcntl(" + fd + ", F_GETFD) failed: " + p.errno().name(-flags));
+        }
+        return (flags & p.fdCloexec()) != 0;
+    }
+
+    /** @return true if {@code fd} is an open descriptor of this process */
+    public static boolean isOpen(Platform p, int fd) {
+        return LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfd(), 0) >= 0;
+    }
+
+    /** @return true when {@link #openFdCount()} can be measured on this OS */
+    public static boolean canCountFds() {
+        return openFdCount() >= 0;
+    }
+
+    /**
+     * @return the number of open fds of this process (from {@code /proc/self/fd}, else {@code /dev/fd}),
+     *         or -1 when neither lists them
+     */
+    public static long openFdCount() {
+        for (Path dir : FD_DIRS) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> s = Files.list(dir)) {
+                    long n = s.count();
+                    if (n > 3 || dir.startsWith("/proc")) { // /dev/fd without fdescfs shows only 0-2
+                        return n;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return -1;
+    }
+}
