@@ -306,7 +306,7 @@ public abstract class AbstractAcceptProperties implements ProviderUnderTest {
         long after = FdChecks.openFdCount();
         if (after > before) {
             throw new AssertionError((after - before) + " file descriptor(s) leaked (" + before + " open before, "
-                    + after + " after)");
+                    + after + " after); open now: " + FdChecks.openFdTargets());
         }
     }
 }

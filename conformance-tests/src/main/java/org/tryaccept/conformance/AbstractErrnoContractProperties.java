@@ -166,7 +166,7 @@ public abstract class AbstractErrnoContractProperties implements ProviderUnderTe
                 if (!clients.remove(c.remote())) {
                     throw new AssertionError(c.remote() + " returned twice or is no client's address");
                 }
-                if (!FdChecks.isNonBlocking(p, c.fd()) || !FdChecks.isCloseOnExec(p, c.fd())) {
+                if (!FdChecks.isNonBlocking(realSyscalls(), p, c.fd()) || !FdChecks.isCloseOnExec(realSyscalls(), p, c.fd())) {
                     throw new AssertionError("fd from " + c.remote() + " lacks O_NONBLOCK or FD_CLOEXEC");
                 }
             }

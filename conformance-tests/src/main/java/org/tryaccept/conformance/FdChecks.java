@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.tryaccept.internal.LibcSyscalls;
+import org.tryaccept.internal.Syscalls;
 import org.tryaccept.internal.Platform;
 
 /**
@@ -57,7 +58,12 @@ public final class FdChecks {
 
     /** @return true if {@code fd} has {@code O_NONBLOCK} set */
     public static boolean isNonBlocking(Platform p, int fd) {
-        int flags = LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfl(), 0);
+        return isNonBlocking(LibcSyscalls.INSTANCE, p, fd);
+    }
+
+    /** @return true if {@code fd} has {@code O_NONBLOCK} set, asked through {@code sys} in {@code p}'s numbers */
+    public static boolean isNonBlocking(Syscalls sys, Platform p, int fd) {
+        int flags = sys.fcntl(fd, p.fGetfl(), 0);
         if (flags < 0) {
             throw new AssertionError("fcntl(" + fd + ", F_GETFL) failed: " + p.errno().name(-flags));
         }
@@ -66,7 +72,12 @@ public final class FdChecks {
 
     /** @return true if {@code fd} has {@code FD_CLOEXEC} set */
     public static boolean isCloseOnExec(Platform p, int fd) {
-        int flags = LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfd(), 0);
+        return isCloseOnExec(LibcSyscalls.INSTANCE, p, fd);
+    }
+
+    /** @return true if {@code fd} has {@code FD_CLOEXEC} set, asked through {@code sys} in {@code p}'s numbers */
+    public static boolean isCloseOnExec(Syscalls sys, Platform p, int fd) {
+        int flags = sys.fcntl(fd, p.fGetfd(), 0);
         if (flags < 0) {
             throw new AssertionError("fcntl(" + fd + ", F_GETFD) failed: " + p.errno().name(-flags));
         }
@@ -76,6 +87,51 @@ public final class FdChecks {
     /** @return true if {@code fd} is an open descriptor of this process */
     public static boolean isOpen(Platform p, int fd) {
         return LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfd(), 0) >= 0;
+    }
+
+    /** @return "fd -> target" for every open fd in /proc/self/fd (empty where there is no /proc), for leak reports */
+    public static java.util.SortedMap<Integer, String> openFdTargets() {
+        java.util.SortedMap<Integer, String> m = new java.util.TreeMap<>();
+        Path dir = FD_DIRS[0];
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.forEach(f -> {
+                    String target;
+                    try {
+                        target = Files.readSymbolicLink(f).toString();
+                    } catch (IOException e) {
+                        target = "?";
+                    }
+                    m.put(Integer.parseInt(f.getFileName().toString()), target);
+                });
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return m;
+    }
+
+    private static volatile boolean jdkWarm;
+
+    /**
+     * Runs one JDK connect/accept/close cycle, once per JVM. The JDK opens a few descriptors lazily on
+     * first use of socket channels and keeps them for the life of the JVM (a socket among them); counting
+     * fds before that has happened would report the JDK's own descriptor as a provider leak.
+     */
+    public static void warmUpJdkOnce() {
+        if (jdkWarm) {
+            return;
+        }
+        try (java.nio.channels.ServerSocketChannel l = java.nio.channels.ServerSocketChannel.open()
+                .bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+             java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(l.getLocalAddress());
+             java.nio.channels.SocketChannel s = l.accept()) {
+            s.configureBlocking(false);
+            c.configureBlocking(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        jdkWarm = true;
     }
 
     /** @return true when {@link #openFdCount()} can be measured on this OS */
@@ -88,6 +144,7 @@ public final class FdChecks {
      *         or -1 when neither lists them
      */
     public static long openFdCount() {
+        warmUpJdkOnce();
         for (Path dir : FD_DIRS) {
             if (Files.isDirectory(dir)) {
                 try (Stream<Path> s = Files.list(dir)) {
