@@ -97,6 +97,10 @@ final class FdDiscovery extends FdAccess {
                 }
             }
         }
+        if (!ch.isOpen()) {
+            // Closed during the scan: its socket may be missing from it, which is not a lookup failure.
+            throw new ClosedChannelException();
+        }
         int fd = matches.size() == 1 ? matches.get(0) : disambiguate(ch, local, matches);
         if (!ch.isOpen()) {
             throw new ClosedChannelException();
