@@ -34,7 +34,11 @@ final class FdDiscovery extends FdAccess {
 
     private final Platform platform;
     private final Syscalls sys;
-    private final Map<ServerSocketChannel, Integer> cache = new WeakHashMap<>();
+    /**
+     * Shared by every instance: an fd number is a fact about the process, not about one provider. It is
+     * also the lock under which discovery runs, see {@link #fdOf}.
+     */
+    private static final Map<ServerSocketChannel, Integer> CACHE = new WeakHashMap<>();
     private final ThreadLocal<Last> last = ThreadLocal.withInitial(Last::new);
 
     /** The channel this thread used last; a strong reference, replaced on the next different channel. */
@@ -59,11 +63,14 @@ final class FdDiscovery extends FdAccess {
         if (l.channel == ch) {
             return l.fd;
         }
-        Integer known;
-        synchronized (cache) {
-            known = cache.get(ch);
+        int fd;
+        synchronized (CACHE) {
+            // Discovery runs under the lock: the library duplicates a channel's fd only after a lookup
+            // has returned it, so while one thread scans, no transient duplicate of this channel exists
+            // that the scan could mistake for a second listener on the same address.
+            Integer known = CACHE.get(ch);
+            fd = known != null ? known : discover(ch);
         }
-        int fd = known != null ? known : discover(ch);
         l.channel = ch;
         l.fd = fd;
         return fd;
@@ -97,13 +104,15 @@ final class FdDiscovery extends FdAccess {
                 }
             }
         }
+        if (!ch.isOpen()) {
+            // Closed during the scan: its socket may be missing from it, which is not a lookup failure.
+            throw new ClosedChannelException();
+        }
         int fd = matches.size() == 1 ? matches.get(0) : disambiguate(ch, local, matches);
         if (!ch.isOpen()) {
             throw new ClosedChannelException();
         }
-        synchronized (cache) {
-            cache.put(ch, fd);
-        }
+        CACHE.put(ch, fd);
         return fd;
     }
 
