@@ -101,12 +101,14 @@ public final class ServerSockets {
      *
      * @throws UnsupportedOperationException if the option is not supported on this OS
      * @throws IllegalArgumentException      if the value is null, of the wrong type, or out of range
+     * @throws java.nio.channels.NotYetBoundException for a {@link ServerSocketOptions} option on a
+     *                                       listener that is not bound yet (set it right after bind)
      */
     public static <T> void setOption(ServerSocketChannel listener, SocketOption<T> option, T value) throws IOException {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(option, "option");
         if (option instanceof LibraryOption<?> lib) {
-            checkListener(listener);
+            checkBoundListener(listener);
             if (value == null || !lib.type().isInstance(value)) {
                 throw new IllegalArgumentException(option.name() + " takes a non-null " + lib.type().getSimpleName()
                         + ", got " + (value == null ? "null" : value.getClass().getSimpleName()));
@@ -126,7 +128,7 @@ public final class ServerSockets {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(option, "option");
         if (option instanceof LibraryOption<?>) {
-            checkListener(listener);
+            checkBoundListener(listener);
             return provider().getOption(listener, option);
         }
         return listener.getOption(option);
@@ -165,6 +167,17 @@ public final class ServerSockets {
         }
         if (!listener.isOpen()) {
             throw new ClosedChannelException();
+        }
+    }
+
+    /**
+     * Library options act on a listening socket (FreeBSD's accept filters require one), and the JDK's
+     * bind() both binds and listens; so they are set after bind, the same way on every OS and fd-access mode.
+     */
+    private static void checkBoundListener(ServerSocketChannel listener) throws IOException {
+        checkListener(listener);
+        if (listener.getLocalAddress() == null) {
+            throw new java.nio.channels.NotYetBoundException();
         }
     }
 

@@ -83,6 +83,19 @@ class DeferAcceptTest {
     }
 
     @Test
+    void unboundListenerIsNotYetBoundInEveryFdAccessMode() throws IOException {
+        try (ServerSocketChannel l = ServerSocketChannel.open()) {
+            assertThrows(java.nio.channels.NotYetBoundException.class,
+                    () -> ServerSockets.setOption(l, ServerSocketOptions.TCP_DEFER_ACCEPT, 1));
+            assertThrows(java.nio.channels.NotYetBoundException.class,
+                    () -> ServerSockets.getOption(l, ServerSocketOptions.TCP_DEFER_ACCEPT));
+            // standard options still go to the channel before bind, as with the JDK alone
+            ServerSockets.setOption(l, StandardSocketOptions.SO_REUSEADDR, true);
+            assertEquals(true, l.getOption(StandardSocketOptions.SO_REUSEADDR));
+        }
+    }
+
+    @Test
     void supportedOptionsAreTheChannelsPlusDeferral() throws IOException {
         try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir)) {
             var all = ServerSockets.supportedOptions(l);
