@@ -18,6 +18,10 @@ import org.tryaccept.spi.SockaddrCodec;
  * {@link #addressLength()} and {@link #copyAddress(byte[])} allocate nothing; {@link #remoteAddress()}
  * builds a {@link SocketAddress} each time it is called.
  *
+ * <p>{@link #family()} and {@link #copyAddress(byte[])} report the address as the kernel wrote it: an
+ * IPv4 client of a dual-stack listener is {@code INET6} {@code ::ffff:a.b.c.d} there, while
+ * {@link #remoteAddress()} folds it to an {@code Inet4Address}, as the JDK's {@code accept()} does.
+ *
  * <p>A buffer serves one thread at a time. Using one buffer from two threads at once makes the
  * second call fail with {@link IllegalStateException} rather than mix two connections up. Each
  * successful {@code tryAccept} overwrites the previous result: take {@link #fd()} (the caller owns it)
