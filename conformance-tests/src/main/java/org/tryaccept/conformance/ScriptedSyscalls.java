@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
 
@@ -23,7 +24,7 @@ import org.tryaccept.internal.Syscalls;
  * ServerSocketsProvider p = new MyProvider(sys, null);
  * }</pre>
  */
-public final class ScriptedSyscalls implements Syscalls {
+public final class ScriptedSyscalls extends ForwardingSyscalls {
 
     /** What the next accept call does. */
     public enum Action { PASS, ERRNO, FCNTL_FAILS }
@@ -58,7 +59,6 @@ public final class ScriptedSyscalls implements Syscalls {
         }
     }
 
-    private final Syscalls real;
     private final Platform platform;
     private final Deque<Step> script;
     private final Set<Integer> handedOut = new LinkedHashSet<>();
@@ -66,7 +66,7 @@ public final class ScriptedSyscalls implements Syscalls {
     private String fcntlErrno;
 
     public ScriptedSyscalls(Syscalls real, Platform platform, List<Step> script) {
-        this.real = real;
+        super(real);
         this.platform = platform;
         this.script = new ArrayDeque<>(script);
     }
@@ -140,30 +140,10 @@ public final class ScriptedSyscalls implements Syscalls {
         return r;
     }
 
-    @Override
-    public int setsockoptInt(int fd, int level, int name, int value) {
-        return real.setsockoptInt(fd, level, name, value);
-    }
 
-    @Override
-    public int getsockoptInt(int fd, int level, int name) {
-        return real.getsockoptInt(fd, level, name);
-    }
 
-    @Override
-    public int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
-        return real.setsockopt(fd, level, name, value, length);
-    }
 
-    @Override
-    public int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
-        return real.getsockopt(fd, level, name, value, length);
-    }
 
-    @Override
-    public int getsockname(int fd, MemorySegment addr, MemorySegment addrlen) {
-        return real.getsockname(fd, addr, addrlen);
-    }
 
     private int track(int fd) {
         if (fd >= 0) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.ErrnoException;
 import org.tryaccept.internal.AcceptEngine;
+import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.internal.LibcSyscalls;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
@@ -26,22 +27,13 @@ class MacOsAlgorithmOnLinuxTest {
     private static final int EINVAL = 22;
 
     /** Real syscalls; records accepts and fcntls, and fails the n-th fcntl after an accept. */
-    static final class FcntlFault implements Syscalls {
-        private final Syscalls real = LibcSyscalls.INSTANCE;
+    static final class FcntlFault extends ForwardingSyscalls {
         final List<String> calls = new ArrayList<>();
         int failAt;
         int sinceAccept;
         int accepted = -1;
 
-        @Override
-        public int poll(int fd, int events) {
-            return real.poll(fd, events);
-        }
 
-        @Override
-        public int dupCloexec(int fd, int cmd) {
-            return real.dupCloexec(fd, cmd);
-        }
 
         @Override
         public int accept4(int fd, MemorySegment addr, MemorySegment addrlen, int flags) {
@@ -80,30 +72,10 @@ class MacOsAlgorithmOnLinuxTest {
             return real.close(fd);
         }
 
-        @Override
-        public int setsockoptInt(int fd, int level, int name, int value) {
-            return real.setsockoptInt(fd, level, name, value);
-        }
 
-        @Override
-        public int getsockoptInt(int fd, int level, int name) {
-            return real.getsockoptInt(fd, level, name);
-        }
 
-        @Override
-        public int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
-            return real.setsockopt(fd, level, name, value, length);
-        }
 
-        @Override
-        public int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
-            return real.getsockopt(fd, level, name, value, length);
-        }
 
-        @Override
-        public int getsockname(int fd, MemorySegment addr, MemorySegment addrlen) {
-            return real.getsockname(fd, addr, addrlen);
-        }
     }
 
     private static final Platform ACCEPT_THEN_FCNTL = linuxPlatform(-1);

@@ -3,15 +3,13 @@ package org.tryaccept.linux;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import org.tryaccept.internal.LibcSyscalls;
-import org.tryaccept.internal.Syscalls;
+import org.tryaccept.internal.ForwardingSyscalls;
 
 /**
  * Real system calls, except that queued results replace the next accept4 / dup / poll: a queued
  * {@code -errno} is returned instead of calling the kernel, as if the kernel had failed there.
  */
-final class ScriptedSyscalls implements Syscalls {
-    private final Syscalls real = LibcSyscalls.INSTANCE;
+final class ScriptedSyscalls extends ForwardingSyscalls {
     final Deque<Integer> accept4Results = new ArrayDeque<>();
     final Deque<Integer> dupResults = new ArrayDeque<>();
     /** Corrupts the family of the next successful accept's address, to fail decoding after accept. */
@@ -46,43 +44,11 @@ final class ScriptedSyscalls implements Syscalls {
         return r;
     }
 
-    @Override
-    public int accept(int fd, MemorySegment addr, MemorySegment addrlen) {
-        return real.accept(fd, addr, addrlen);
-    }
 
-    @Override
-    public int fcntl(int fd, int cmd, int arg) {
-        return real.fcntl(fd, cmd, arg);
-    }
 
-    @Override
-    public int close(int fd) {
-        return real.close(fd);
-    }
 
-    @Override
-    public int setsockoptInt(int fd, int level, int name, int value) {
-        return real.setsockoptInt(fd, level, name, value);
-    }
 
-    @Override
-    public int getsockoptInt(int fd, int level, int name) {
-        return real.getsockoptInt(fd, level, name);
-    }
 
-    @Override
-    public int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
-        return real.setsockopt(fd, level, name, value, length);
-    }
 
-    @Override
-    public int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
-        return real.getsockopt(fd, level, name, value, length);
-    }
 
-    @Override
-    public int getsockname(int fd, MemorySegment addr, MemorySegment addrlen) {
-        return real.getsockname(fd, addr, addrlen);
-    }
 }

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
+import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSocketOptions;

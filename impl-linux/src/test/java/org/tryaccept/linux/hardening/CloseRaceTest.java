@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;

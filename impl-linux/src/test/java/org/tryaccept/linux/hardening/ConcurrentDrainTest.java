@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;

@@ -1,12 +1,23 @@
-package org.tryaccept.linux.hardening;
+package org.tryaccept.internal;
 
 import java.lang.foreign.MemorySegment;
-import org.tryaccept.internal.LibcSyscalls;
-import org.tryaccept.internal.Syscalls;
 
-/** The real system calls; tests override single calls to inject a fault or a pause at that point. */
-class ForwardingSyscalls implements Syscalls {
-    final Syscalls real = LibcSyscalls.INSTANCE;
+/**
+ * {@link Syscalls} that pass every call to another instance. Fault-injection layers (tests, the
+ * conformance kit) extend it and override only the calls they script.
+ */
+public class ForwardingSyscalls implements Syscalls {
+    /** Where calls go; the C library unless given. */
+    protected final Syscalls real;
+
+    /** Forwards to the C library. */
+    public ForwardingSyscalls() {
+        this(LibcSyscalls.INSTANCE);
+    }
+
+    public ForwardingSyscalls(Syscalls real) {
+        this.real = real;
+    }
 
     @Override
     public int poll(int fd, int events) {
