@@ -41,6 +41,23 @@ class ErrnoContractTest {
         provider = new LinuxServerSocketsProvider(sys, null);
     }
 
+    /** A listener with one client whose connection the kernel has queued. */
+    private record Pending(ServerSocketChannel l, SocketChannel c) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try (l) {
+                c.close();
+            }
+        }
+    }
+
+    private Pending pending() throws Exception {
+        ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
+        Pending p = new Pending(l, SocketChannel.open(l.getLocalAddress()));
+        awaitPending(l);
+        return p;
+    }
+
     private boolean awaitPending(ServerSocketChannel l) throws InterruptedException {
         // poll is real: wait until the kernel has the connection queued, so accept4 will be reached
         TestSockets.await(Duration.ofSeconds(5),
@@ -58,9 +75,9 @@ class ErrnoContractTest {
 
     @Test
     void eintrIsRetried() throws Exception {
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EINTR);
             sys.accept4Results.add(-LinuxConstants.EINTR);
             AcceptBuffer buf = new AcceptBuffer();
@@ -76,9 +93,9 @@ class ErrnoContractTest {
         "EHOSTUNREACH", "EOPNOTSUPP", "ENETUNREACH"})
     void connectionGoneIsSkippedAndTheNextOneReturned(String name) throws Exception {
         int errno = LinuxConstants.ERRNO.number(name);
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.accept4Results.add(-errno);
             AcceptBuffer buf = new AcceptBuffer();
             assertTrue(provider.tryAccept(l, buf), "the next connection is taken");
@@ -89,9 +106,9 @@ class ErrnoContractTest {
 
     @Test
     void connectionGoneWithNothingBehindItIsEmpty() throws Exception {
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.ECONNABORTED);
             sys.accept4Results.add(-LinuxConstants.EAGAIN);
             assertFalse(provider.tryAccept(l, new AcceptBuffer()));
@@ -101,9 +118,9 @@ class ErrnoContractTest {
     @Test
     void eagainAfterReadinessIsEmptyNotAnError() throws Exception {
         // another thread took the connection between poll and accept4
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EAGAIN);
             AcceptBuffer buf = new AcceptBuffer();
             assertFalse(provider.tryAccept(l, buf));
@@ -116,9 +133,9 @@ class ErrnoContractTest {
     @ValueSource(strings = {"EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "EPERM", "EINVAL"})
     void otherErrnosAreTypedAndTheListenerKeepsItsQueue(String name) throws Exception {
         int errno = LinuxConstants.ERRNO.number(name);
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             long fdsBefore = TestSockets.openFds();
             sys.accept4Results.add(-errno);
             ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
@@ -137,9 +154,9 @@ class ErrnoContractTest {
 
     @Test
     void emfileMessageReadsLikeTheManPage() throws Exception {
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EMFILE);
             ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
             assertEquals("accept4: EMFILE (Too many open files)", e.getMessage());
@@ -148,9 +165,9 @@ class ErrnoContractTest {
 
     @Test
     void failingDuplicateIsTypedAndLeavesTheQueue() throws Exception {
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             sys.dupResults.add(-LinuxConstants.EMFILE);
             ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
             assertEquals("EMFILE", e.errnoName());
@@ -163,9 +180,9 @@ class ErrnoContractTest {
 
     @Test
     void newFdIsClosedWhenAnythingAfterAcceptFails() throws Exception {
-        try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
-             SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
-            awaitPending(l);
+        try (Pending p = pending()) {
+            ServerSocketChannel l = p.l();
+            SocketChannel c = p.c();
             long fdsBefore = TestSockets.openFds();
             sys.corruptNextAddress = true; // the peer address can no longer be decoded
             SocketException e = assertThrows(SocketException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
