@@ -3,9 +3,13 @@ package org.tryaccept;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.util.Arrays;
 import org.tryaccept.internal.AcceptBufferAccess;
 import org.tryaccept.spi.SockaddrCodec;
 
@@ -56,6 +60,11 @@ public final class AcceptBuffer {
     private int fd = -1;
     private int length;
     private SockaddrCodec codec;
+    private final byte[] scratch = new byte[16];
+    private final byte[] lastIpBytes = new byte[16];
+    private int lastIpLength;
+    private int lastScope;
+    private InetAddress lastIp;
     @SuppressWarnings("unused") // written through OWNER
     private volatile Thread owner;
 
@@ -121,10 +130,34 @@ public final class AcceptBuffer {
     public SocketAddress remoteAddress() {
         requireConnection();
         try {
+            ProtocolFamily f = codec.family(sockaddr, length);
+            if (f == StandardProtocolFamily.INET || f == StandardProtocolFamily.INET6) {
+                return inetAddress();
+            }
             return codec.decode(sockaddr, length);
         } catch (SocketException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Servers see the same peer IP again and again (a proxy, a load balancer, loopback): reuse the
+     * immutable InetAddress decoded last when the raw bytes and scope match, so that a new peer
+     * address costs only the InetSocketAddress that carries the port.
+     */
+    private SocketAddress inetAddress() throws SocketException {
+        int n = codec.copyAddress(sockaddr, length, scratch);
+        int scope = codec.scopeId(sockaddr, length);
+        if (lastIp != null && n == lastIpLength && scope == lastScope
+                && Arrays.equals(scratch, 0, n, lastIpBytes, 0, n)) {
+            return new InetSocketAddress(lastIp, codec.port(sockaddr, length));
+        }
+        InetSocketAddress decoded = (InetSocketAddress) codec.decode(sockaddr, length);
+        System.arraycopy(scratch, 0, lastIpBytes, 0, n);
+        lastIpLength = n;
+        lastScope = scope;
+        lastIp = decoded.getAddress();
+        return decoded;
     }
 
     /** Forgets the held connection without closing it (the caller has taken the fd). */

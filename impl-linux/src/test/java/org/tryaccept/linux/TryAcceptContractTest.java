@@ -90,6 +90,32 @@ class TryAcceptContractTest {
     }
 
     @Test
+    void peerAddressesStayRightWhenTheDecodedIpIsReused() throws Exception {
+        try (ServerSocketChannel l = ServerSocketChannel.open(StandardProtocolFamily.INET)) {
+            l.bind(new InetSocketAddress("0.0.0.0", 0)).configureBlocking(false);
+            int port = ((InetSocketAddress) l.getLocalAddress()).getPort();
+            AcceptBuffer buf = new AcceptBuffer();
+            java.net.InetAddress previous = null;
+            String previousIp = null;
+            for (String ip : new String[] {"127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.2", "127.0.0.2"}) {
+                try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.INET)) {
+                    c.bind(new InetSocketAddress(ip, 0));
+                    c.connect(new InetSocketAddress("127.0.0.1", port));
+                    TestSockets.await(Duration.ofSeconds(5), () -> tryInto(l, buf), "a connection from " + ip);
+                    InetSocketAddress peer = (InetSocketAddress) buf.remoteAddress();
+                    ServerSockets.provider().close(buf.fd());
+                    assertEquals(c.getLocalAddress(), peer);
+                    if (ip.equals(previousIp)) {
+                        assertTrue(previous == peer.getAddress(), "same peer IP: the decoded InetAddress is reused");
+                    }
+                    previous = peer.getAddress();
+                    previousIp = ip;
+                }
+            }
+        }
+    }
+
+    @Test
     void closedListenerIsClosedChannelException() throws IOException {
         ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir);
         l.close();
