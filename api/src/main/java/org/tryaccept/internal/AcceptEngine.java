@@ -41,8 +41,17 @@ public final class AcceptEngine {
     private final int acceptFlags;
     private final boolean accept4;
     private final String acceptCall;
+    private final EpollReadiness epoll;
 
     public AcceptEngine(Platform platform, Syscalls sys, FdAccess fds) {
+        this(platform, sys, fds, false);
+    }
+
+    /**
+     * @param epollReadiness check readiness through one process-wide epoll instance (Linux, real
+     *                       system calls only) instead of {@code poll}; see {@link EpollReadiness}
+     */
+    public AcceptEngine(Platform platform, Syscalls sys, FdAccess fds, boolean epollReadiness) {
         this.platform = platform;
         this.sys = sys;
         this.fds = fds;
@@ -52,6 +61,16 @@ public final class AcceptEngine {
         this.acceptFlags = platform.acceptFlags();
         this.accept4 = platform.usesAccept4();
         this.acceptCall = platform.acceptCall();
+        this.epoll = epollReadiness ? new EpollReadiness(this) : null;
+    }
+
+    /** @return "epoll" or "poll": how the nothing-pending path asks the kernel */
+    public String readinessMode() {
+        return epoll != null ? "epoll" : "poll";
+    }
+
+    int eintr() {
+        return eintr;
     }
 
     public Platform platform() {
@@ -81,9 +100,11 @@ public final class AcceptEngine {
     private boolean acceptInto(ServerSocketChannel ch, AcceptBuffer into, AcceptBufferAccess.Access buffers)
             throws IOException {
         int n = fds.fdOf(ch);
-        int revents;
-        while ((revents = sys.poll(n, pollin)) == -eintr) {
-            // poll with timeout 0 is rarely interrupted; just ask again
+        int revents = epoll != null ? epoll.check(ch, n) : EpollReadiness.USE_POLL;
+        if (revents == EpollReadiness.USE_POLL) {
+            while ((revents = sys.poll(n, pollin)) == -eintr) {
+                // poll with timeout 0 is rarely interrupted; just ask again
+            }
         }
         if (revents == 0) {
             if (!ch.isOpen()) {
@@ -101,7 +122,7 @@ public final class AcceptEngine {
                 throw new NotYetBoundException();
             }
             if (revents < 0) {
-                throw platform.errno().exception("poll", -revents);
+                throw platform.errno().exception(epoll != null ? "epoll_wait" : "poll", -revents);
             }
             return false;
         }

@@ -30,6 +30,22 @@ public abstract class FfmProvider extends ServerSocketsProvider {
     /** @return this OS's constants; called once, on first use */
     protected abstract Platform createPlatform();
 
+    /** System property that forces the readiness check: {@code poll} or {@code epoll}. */
+    public static final String READINESS_PROPERTY = "org.tryaccept.readiness";
+
+    /**
+     * @return true to check readiness with the process-wide epoll instance (Linux). Only with the real
+     *         system calls: an injected layer scripts readiness through {@link Syscalls#poll}.
+     */
+    protected boolean epollReadinessSupported() {
+        return false;
+    }
+
+    private boolean useEpollReadiness() {
+        String forced = System.getProperty(READINESS_PROPERTY, "");
+        return forced.equals("epoll") || (!forced.equals("poll") && epollReadinessSupported());
+    }
+
     /** @return the engine, created on first use */
     public final AcceptEngine engine() {
         AcceptEngine e = engine;
@@ -40,7 +56,7 @@ public abstract class FfmProvider extends ServerSocketsProvider {
                     Platform p = createPlatform();
                     Syscalls s = injected != null ? injected : LibcSyscalls.INSTANCE;
                     FdAccess f = injectedFds != null ? injectedFds : FdAccess.select(p, s);
-                    engine = e = new AcceptEngine(p, s, f);
+                    engine = e = new AcceptEngine(p, s, f, injected == null && useEpollReadiness());
                 }
             }
         }
