@@ -1,0 +1,82 @@
+package org.tryaccept.bench;
+
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+
+/**
+ * Accept cycle with --add-exports, plus the JDK, Netty and C rows. The C rows run the whole cycle in
+ * C ({@link CFloor#BATCH} cycles per downcall), with their own client, identical to the FFM client.
+ */
+@Fork(jvmArgsAppend = {Listeners.NATIVE, Listeners.EXPORTS})
+public class AcceptCycle extends AcceptCycleBase {
+    private Socket netty;
+    private Libc nettyClient;
+    private final byte[] nettyAddress = new byte[26];
+    private CFloor floor;
+    private int cListener;
+    private int cPort;
+
+    @Override
+    protected boolean exports() {
+        return true;
+    }
+
+    @Override
+    protected void openMore() throws IOException {
+        netty = Listeners.netty(client);
+        nettyClient = new Libc(arena);
+        nettyClient.target(netty.localAddress().getPort());
+        floor = CFloor.load();
+        Libc.verify(floor.constants());
+        cListener = floor.listen();
+        cPort = floor.port(cListener);
+    }
+
+    @Override
+    protected void closeMore() throws IOException {
+        netty.close();
+        floor.close(cListener);
+    }
+
+    /** ServerSocketChannel.accept() + configureBlocking(false), what a Selector-based server does. */
+    @Benchmark
+    public void jdkAccept() throws IOException {
+        int c = client.connectOrThrow();
+        SocketChannel sc;
+        while ((sc = listener.accept()) == null) {
+            Thread.onSpinWait();
+        }
+        sc.configureBlocking(false);
+        client.close(c);
+        sc.close();
+    }
+
+    /** Netty's native accept into a reused byte[]; the int fd is closed with the same FFM close as the client. */
+    @Benchmark
+    public void nettyAccept() throws IOException {
+        int c = nettyClient.connectOrThrow();
+        int fd;
+        while ((fd = netty.accept(nettyAddress)) < 0) {
+            Thread.onSpinWait();
+        }
+        nettyClient.close(c);
+        nettyClient.close(fd);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CFloor.BATCH)
+    public long cCycle() {
+        return floor.cycle(cListener, cPort, CFloor.BATCH);
+    }
+
+    /** Breakdown: tryAccept's system calls (poll, dup, accept4, close dup) done in C. */
+    @Benchmark
+    @OperationsPerInvocation(CFloor.BATCH)
+    public long cCycleAlgorithm() {
+        return floor.cycleAlgorithm(cListener, cPort, CFloor.BATCH);
+    }
+}
