@@ -2,7 +2,10 @@ package org.tryaccept.bench;
 
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
+import org.tryaccept.AcceptBuffer;
+import org.tryaccept.ServerSockets;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -19,6 +22,8 @@ public class AcceptCycle extends AcceptCycleBase {
     private CFloor floor;
     private int cListener;
     private int cPort;
+    private AcceptBuffer held;
+    private int heldClient;
 
     @Override
     protected boolean exports() {
@@ -34,12 +39,20 @@ public class AcceptCycle extends AcceptCycleBase {
         Libc.verify(floor.constants());
         cListener = floor.listen();
         cPort = floor.port(cListener);
+        // One accepted connection kept open for the decode breakdown row.
+        held = new AcceptBuffer();
+        heldClient = client.connectOrThrow();
+        while (!ServerSockets.tryAccept(listener, held)) {
+            Thread.onSpinWait();
+        }
     }
 
     @Override
     protected void closeMore() throws IOException {
         netty.close();
         floor.close(cListener);
+        client.close(heldClient);
+        client.close(held.fd());
     }
 
     /** ServerSocketChannel.accept() + configureBlocking(false), what a Selector-based server does. */
@@ -71,6 +84,16 @@ public class AcceptCycle extends AcceptCycleBase {
     @OperationsPerInvocation(CFloor.BATCH)
     public long cCycle() {
         return floor.cycle(cListener, cPort, CFloor.BATCH);
+    }
+
+    /**
+     * Breakdown of the Optional row's allocation: decoding the peer address (InetSocketAddress over an
+     * Inet4Address) from an AcceptBuffer that holds a connection, which tryAccept(Optional) does once per
+     * connection before wrapping it in Accepted and Optional.
+     */
+    @Benchmark
+    public SocketAddress remoteAddressDecode() {
+        return held.remoteAddress();
     }
 
     /** Breakdown: tryAccept's system calls (poll, dup, accept4, close dup) done in C. */

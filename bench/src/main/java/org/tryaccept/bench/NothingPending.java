@@ -4,6 +4,9 @@ import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.tryaccept.ServerSockets;
+import org.tryaccept.internal.LibcSyscalls;
+import org.tryaccept.spi.ServerSocketsProvider;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 
@@ -19,6 +22,7 @@ public class NothingPending extends NothingPendingBase {
     private CFloor floor;
     private int cListener;
     private int jdkFd;
+    private ServerSocketsProvider provider;
 
     @Override
     protected boolean exports() {
@@ -32,6 +36,7 @@ public class NothingPending extends NothingPendingBase {
         Libc.verify(floor.constants());
         cListener = floor.listen();
         jdkFd = Listeners.fdOf(listener);
+        provider = ServerSockets.provider();
     }
 
     @Override
@@ -62,6 +67,22 @@ public class NothingPending extends NothingPendingBase {
     @OperationsPerInvocation(CFloor.BATCH)
     public long cPoll() {
         return floor.pollEmpty(cListener, CFloor.BATCH);
+    }
+
+    /**
+     * Breakdown: the library's own poll wrapper (per-thread scratch segment, errno capture), called
+     * directly. The bench runs on the class path, where the internal package is reachable; the JMH
+     * numbers of this row and the next say where tryAccept's time goes above one bare downcall.
+     */
+    @Benchmark
+    public int libraryPoll() {
+        return LibcSyscalls.INSTANCE.poll(jdkFd, Libc.POLLIN);
+    }
+
+    /** Breakdown: the provider's tryAccept, without ServerSockets' argument and mode checks. */
+    @Benchmark
+    public boolean providerTryAccept() throws IOException {
+        return provider.tryAccept(listener, buffer);
     }
 
     /** Breakdown: one FFM downcall of poll(POLLIN, 0) with errno capture, on the JDK listener's fd. */

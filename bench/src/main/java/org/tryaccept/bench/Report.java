@@ -43,8 +43,8 @@ import org.openjdk.jmh.util.Statistics;
 public final class Report {
 
     enum Mode {
-        DEMO(1, 2, 400, 3, 500, 0, 0, 0),
-        QUICK(1, 2, 400, 3, 500, 3, 1000, 2000),
+        DEMO(1, 3, 500, 3, 500, 0, 0, 0),
+        QUICK(1, 3, 500, 3, 500, 3, 1000, 2000),
         FULL(3, 3, 1000, 5, 1000, 7, 2000, 5000);
 
         final int forks, warmups, warmupMs, iterations, iterationMs, churnRounds, churnWarmupMs, churnMeasureMs;
@@ -83,14 +83,26 @@ public final class Report {
         LABELS.put("NothingPending.cFailingAccept4", "C accept4 -> EAGAIN (floor)");
         LABELS.put("NothingPending.cPoll", "C poll(POLLIN, 0) (breakdown)");
         LABELS.put("NothingPending.ffmPoll", "Java: one FFM poll downcall (breakdown)");
+        LABELS.put("NothingPending.libraryPoll", "library's poll wrapper alone (breakdown)");
+        LABELS.put("NothingPending.providerTryAccept", "provider.tryAccept, no API checks (breakdown)");
         LABELS.put("AcceptCycle.cCycle", "C connect+accept4+close (floor)");
         LABELS.put("AcceptCycle.cCycleAlgorithm", "C cycle with poll+dup+accept4+close(dup) (breakdown)");
+        LABELS.put("AcceptCycle.remoteAddressDecode", "AcceptBuffer.remoteAddress() alone (breakdown)");
     }
 
     record Row(String key, String scenario, String label, double ns, double error, double min, double max,
                double bytes, long samples) {
         boolean isC() {
             return key.contains(".c");
+        }
+
+        /** A part of an operation, not a whole one: no ratio to the floor makes sense. */
+        boolean isPart() {
+            return key.endsWith("remoteAddressDecode");
+        }
+
+        boolean isBreakdown() {
+            return label.contains("(breakdown)");
         }
 
         boolean isTryAccept() {
@@ -270,8 +282,8 @@ public final class Report {
                     continue;
                 }
                 body.add(new String[] {r.label, fmt(r.ns, 0), fmt(r.error, 0), fmt(r.min, 0) + "-" + fmt(r.max, 0),
-                        r.isC() ? "-" : fmt(r.bytes, r.bytes < 10 ? 2 : 0), fmt(r.ns / floor.ns, 3),
-                        fmt(r.ns / jdk.ns, 2)});
+                        fmt(r.bytes, r.bytes < 10 ? 2 : 0), r.isPart() ? "-" : fmt(r.ns / floor.ns, 3),
+                        r.isPart() ? "-" : fmt(r.ns / jdk.ns, 2)});
             }
             sb.append(markdown ? "### " + scenario + "\n\n" : "== " + scenario + " ==\n");
             sb.append(markdown ? mdTable(head, body) : textTable(head, body)).append('\n');
@@ -313,8 +325,21 @@ public final class Report {
         return sb.toString();
     }
 
-    /** "0 B/op" is judged as below 1 byte: JMH's normalised allocation carries a little measurement noise. */
-    static final double ZERO_BYTES = 1.0;
+    /**
+     * "0 B/op" is judged against a control: the C rows of the same scenario allocate nothing by
+     * construction, yet JMH's normalised allocation rate shows a few bytes per op for them (the
+     * harness's own per-iteration allocation divided by few operations). A row counts as 0 B/op when it
+     * is at or below that measured noise floor, and never when it is at or above 1 B/op plus it.
+     */
+    static double zeroBytes(List<Row> rows, String scenario) {
+        double noise = 0;
+        for (Row r : rows) {
+            if (r.scenario.equals(scenario) && r.isC()) {
+                noise = Math.max(noise, r.bytes);
+            }
+        }
+        return Math.max(1.0, noise);
+    }
 
     static String targets(List<Row> rows, boolean markdown) {
         String[] head = {"target (DESIGN section 6)", "row", "measured", "met"};
@@ -323,6 +348,7 @@ public final class Report {
             Row floor = floorOf(rows, scenario);
             Row jdk = jdkOf(rows, scenario);
             Row netty = nettyOf(rows, scenario);
+            double zero = zeroBytes(rows, scenario);
             for (Row r : rows) {
                 if (!r.scenario.equals(scenario) || !r.isTryAccept()) {
                     continue;
@@ -330,12 +356,12 @@ public final class Report {
                 double ratio = r.ns / floor.ns;
                 if (scenario.equals(NP)) {
                     body.add(new String[] {"nothing pending <= 0.08x C accept4", r.label, fmt(ratio, 3) + "x", yes(ratio <= 0.08)});
-                    body.add(new String[] {"nothing pending 0 B/op", r.label, fmt(r.bytes, 2) + " B/op", yes(r.bytes < ZERO_BYTES)});
+                    body.add(new String[] {"nothing pending 0 B/op", r.label, fmt(r.bytes, 2) + " B/op", yes(r.bytes <= zero)});
                 } else {
                     body.add(new String[] {"cycle <= 1.03x C cycle", r.label, fmt(ratio, 3) + "x", yes(ratio <= 1.03)});
                     boolean optional = r.key.endsWith("Optional");
                     body.add(new String[] {optional ? "cycle <= 160 B/op (Optional)" : "cycle 0 B/op (AcceptBuffer)", r.label,
-                            fmt(r.bytes, 1) + " B/op", yes(optional ? r.bytes <= 160 : r.bytes < ZERO_BYTES)});
+                            fmt(r.bytes, 1) + " B/op", yes(optional ? r.bytes <= 160 : r.bytes <= zero)});
                 }
                 body.add(new String[] {scenario.toLowerCase(Locale.ROOT) + ": ahead of JDK and Netty", r.label,
                         fmt(r.ns / jdk.ns, 2) + "x JDK, " + fmt(r.ns / netty.ns, 2) + "x Netty",
@@ -545,8 +571,11 @@ public final class Report {
                 + "Java row (FFM, allocation-free) and the same calls in C.\n\n");
         sb.append(table(rows, true));
         sb.append("## Targets\n\n");
-        sb.append("\"0 B/op\" is judged as below ").append(fmt(ZERO_BYTES, 0))
-                .append(" byte per operation (JMH's normalised allocation rate has a small noise floor).\n\n");
+        sb.append("\"0 B/op\" is judged against the C rows of the same scenario, which allocate nothing by construction "
+                + "but show JMH's noise floor (the harness's own allocation per iteration divided by the operations): "
+                + "a row passes when its B/op is at or below max(1, that floor) = ")
+                .append(fmt(zeroBytes(rows, NP), 2)).append(" (nothing pending) and ")
+                .append(fmt(zeroBytes(rows, CYCLE), 2)).append(" (cycle) in this run.\n\n");
         sb.append(targets(rows, true)).append('\n');
         sb.append(breakdown(rows));
         if (!churn.isEmpty()) {
@@ -583,17 +612,24 @@ public final class Report {
         Row npBuf = find(rows, "NothingPending.tryAcceptBuffer");
         Row npOpt = find(rows, "NothingPending.tryAcceptOptional");
         Row npNoFlag = find(rows, "NothingPendingNoExports.tryAcceptBuffer");
+        Row libPoll = find(rows, "NothingPending.libraryPoll");
+        Row provider = find(rows, "NothingPending.providerTryAccept");
         Row cycle = find(rows, "AcceptCycle.cCycle");
         Row algo = find(rows, "AcceptCycle.cCycleAlgorithm");
         Row cyBuf = find(rows, "AcceptCycle.tryAcceptBuffer");
         Row cyOpt = find(rows, "AcceptCycle.tryAcceptOptional");
+        Row decode = find(rows, "AcceptCycle.remoteAddressDecode");
         StringBuilder sb = new StringBuilder("## Where the time goes\n\n");
         sb.append("Nothing pending (ns/op): failing accept4 in C ").append(fmt(accept4.ns, 0))
                 .append("; poll in C ").append(fmt(cPoll.ns, 0))
                 .append("; one FFM poll downcall from Java ").append(fmt(ffmPoll.ns, 0))
                 .append(" (+").append(fmt(ffmPoll.ns - cPoll.ns, 0)).append(" for the downcall and errno capture)")
-                .append("; tryAccept(AcceptBuffer) ").append(fmt(npBuf.ns, 0))
-                .append(" (+").append(fmt(npBuf.ns - ffmPoll.ns, 0)).append(" for argument checks, fd lookup, buffer ownership and isOpen)")
+                .append("; the library's poll wrapper ").append(fmt(libPoll.ns, 0))
+                .append(" (+").append(fmt(libPoll.ns - ffmPoll.ns, 0)).append(": thread-local scratch lookup)")
+                .append("; provider.tryAccept ").append(fmt(provider.ns, 0))
+                .append(" (+").append(fmt(provider.ns - libPoll.ns, 0)).append(": fd lookup, AcceptBuffer ownership CAS, clear, isOpen)")
+                .append("; ServerSockets.tryAccept(AcceptBuffer) ").append(fmt(npBuf.ns, 0))
+                .append(" (+").append(fmt(npBuf.ns - provider.ns, 0)).append(": argument, module and blocking-mode checks, provider lookup)")
                 .append("; Optional ").append(fmt(npOpt.ns, 0))
                 .append("; without --add-exports ").append(fmt(npNoFlag.ns, 0)).append(".\n\n");
         sb.append("Accept cycle (ns/op): C cycle ").append(fmt(cycle.ns, 0))
@@ -603,6 +639,11 @@ public final class Report {
                 .append("; tryAccept(AcceptBuffer) from Java ").append(fmt(cyBuf.ns, 0)).append(" (+")
                 .append(fmt(cyBuf.ns - algo.ns, 0)).append(" over that algorithm in C: FFM downcalls, checks, the FFM client)")
                 .append("; Optional ").append(fmt(cyOpt.ns, 0)).append(".\n\n");
+        sb.append("Accept cycle (B/op): Optional ").append(fmt(cyOpt.bytes, 0)).append(", AcceptBuffer ")
+                .append(fmt(cyBuf.bytes, 1)).append("; decoding the peer address alone (AcceptBuffer.remoteAddress(), "
+                        + "byte[4] + Inet4Address + its holder + InetSocketAddress + its holder) ")
+                .append(fmt(decode.bytes, 0)).append(" B/op and ").append(fmt(decode.ns, 0))
+                .append(" ns/op; the rest of the Optional row is Accepted + Optional and the noise floor.\n\n");
         sb.append("Reading: the ratio to the plain C cycle cannot go below the C-algorithm row (")
                 .append(fmt(algo.ns / cycle.ns, 3)).append("x here) while the transient duplicate is needed; "
                         + "see the report to the lead for the measured options that would close the gap.\n\n");

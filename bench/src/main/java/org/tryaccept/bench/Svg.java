@@ -43,7 +43,7 @@ final class Svg {
         Report.Row floor = Report.floorOf(rows, scenario);
         List<Report.Row> mine = new ArrayList<>();
         for (Report.Row r : rows) {
-            if (r.scenario().equals(scenario)) {
+            if (r.scenario().equals(scenario) && !r.isPart()) {
                 mine.add(r);
             }
         }
