@@ -191,7 +191,16 @@ public final class Report {
                     markdown(mode, rows, churn, started, loadBefore, loadAfter));
             say("wrote " + out.resolve("RESULTS.md") + " and " + out.resolve("ratios.svg"));
         }
+        deleteTree(work); // kept when anything failed (the exception skips this), for its logs
         return 0;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static void say(String s) {
@@ -473,7 +482,7 @@ public final class Report {
 
     static final Map<String, String> CHURN_LABELS = Map.of(
             "tryaccept", "FFM epoll + tryAccept(AcceptBuffer)",
-            "tryaccept-defer", "FFM epoll + tryAccept + TCP_DEFER_ACCEPT, read at once",
+            "tryaccept-defer", "FFM epoll + tryAccept + TCP_DEFER_ACCEPT (read at once)",
             "jdk", "JDK Selector + accept()",
             "netty", "Netty 4.2 epoll (1 event loop)");
 

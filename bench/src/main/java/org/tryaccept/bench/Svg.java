@@ -10,8 +10,8 @@ import java.util.Locale;
  * min-max range. Hand-written so that the report needs nothing beyond the JDK.
  */
 final class Svg {
-    private static final int WIDTH = 960;
-    private static final int LABEL_W = 360;
+    private static final int WIDTH = 1020;
+    private static final int LABEL_W = 420;
     private static final int BAR_H = 18;
     private static final int GAP = 6;
 
@@ -20,7 +20,14 @@ final class Svg {
 
     static String chart(List<Report.Row> rows, List<Report.ChurnResult> churn) {
         StringBuilder body = new StringBuilder();
-        int y = 10;
+        int lx = 10;
+        for (String[] item : new String[][] {{"#2a7ab8", "tryAccept"}, {"#e08a2c", "JDK / Netty"},
+                {"#777", "C floor"}, {"#bbb", "breakdown rows"}}) {
+            body.append("<rect x=\"").append(lx).append("\" y=\"6\" width=\"14\" height=\"14\" fill=\"").append(item[0])
+                    .append("\"/><text x=\"").append(lx + 20).append("\" y=\"18\">").append(item[1]).append("</text>\n");
+            lx += 40 + item[1].length() * 7;
+        }
+        int y = 30;
         y = ratioPanel(body, y, rows, Report.NP, "Nothing pending: time / failing accept4 in C (log scale; target <= 0.08)", 0.08);
         y = ratioPanel(body, y + 20, rows, Report.CYCLE, "Connect + accept + close: time / C cycle (log scale; target <= 1.03)", 1.03);
         if (!churn.isEmpty()) {
@@ -60,7 +67,7 @@ final class Svg {
         java.util.function.DoubleUnaryOperator xOf = v -> x0 + (Math.log10(v) - logLo) / (logHi - logLo) * plotW;
         sb.append("<text x=\"10\" y=\"").append(y + 14).append("\" font-weight=\"bold\" font-size=\"14\">")
                 .append(esc(title)).append("</text>\n");
-        int top = y + 24;
+        int top = y + 40;
         int bottom = top + mine.size() * (BAR_H + GAP);
         for (double t : new double[] {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50}) {
             double lt = Math.log10(t);
@@ -76,7 +83,7 @@ final class Svg {
         int by = top;
         for (Report.Row r : mine) {
             double ratio = r.ns() / floor.ns();
-            String color = r.isC() ? "#888" : r.isTryAccept() ? "#2a7ab8" : "#e08a2c";
+            String color = r.isBreakdown() ? "#bbb" : r.isC() ? "#777" : r.isTryAccept() ? "#2a7ab8" : "#e08a2c";
             double xEnd = xOf.applyAsDouble(ratio);
             sb.append("<text x=\"").append(x0 - 8).append("\" y=\"").append(by + 13)
                     .append("\" text-anchor=\"end\">").append(esc(r.label())).append("</text>\n");
