@@ -36,6 +36,8 @@ public final class Libc {
     public static final int POLLIN = 1;
     public static final int F_GETFL = 3;
     public static final int O_NONBLOCK = 0x800;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_LINGER = 13;
     public static final int EPOLL_CLOEXEC = 0x80000;
     public static final int EPOLL_CTL_ADD = 1;
     public static final int EPOLL_CTL_DEL = 2;
@@ -56,7 +58,7 @@ public final class Libc {
         EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLET,
         EPOLL_EVENT_SIZE, EPOLL_EVENT_DATA,
         POLLIN, 1030, SOCK_NONBLOCK, SOCK_CLOEXEC, EAGAIN, EINPROGRESS, AF_INET, SOCK_STREAM,
-        F_GETFL, O_NONBLOCK,
+        F_GETFL, O_NONBLOCK, SOL_SOCKET, SO_LINGER, 8,
     };
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -66,6 +68,8 @@ public final class Libc {
 
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -82,12 +86,16 @@ public final class Libc {
     private final MemorySegment sockaddr;
     private final MemorySegment pollfd;
     private final MemorySegment event;
+    private final MemorySegment linger;
 
     public Libc(Arena arena) {
         errno = arena.allocate(CAPTURE);
         sockaddr = arena.allocate(16, 4);
         pollfd = arena.allocate(8, 4);
         event = arena.allocate(EPOLL_EVENT_SIZE, 4);
+        linger = arena.allocate(8, 4);
+        linger.set(JAVA_INT, 0, 1); // l_onoff
+        linger.set(JAVA_INT, 4, 0); // l_linger: close sends RST, leaves no TIME_WAIT
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... extra) {
@@ -129,14 +137,23 @@ public final class Libc {
         sockaddr.set(JAVA_INT, 4, 0x0100007f); // bytes 7f 00 00 01 on a little-endian host
     }
 
-    /** A blocking client socket connected to the {@link #target}: the same client as floor.c's. */
+    /**
+     * A blocking client socket with SO_LINGER {1, 0}, connected to the {@link #target}: the same calls
+     * as floor.c's client. The zero linger keeps cycles from filling the kernel's TIME_WAIT table (see
+     * floor.c), which would otherwise make the port search of connect() the noisiest part of a cycle.
+     */
     public int connectLoopback() {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
         if (fd < 0) {
             return fd;
         }
         try {
-            int r = result((int) CONNECT.invokeExact(errno, fd, sockaddr, 16));
+            int r = result((int) SETSOCKOPT.invokeExact(errno, fd, SOL_SOCKET, SO_LINGER, linger, 8));
+            if (r < 0) {
+                close(fd);
+                return r;
+            }
+            r = result((int) CONNECT.invokeExact(errno, fd, sockaddr, 16));
             if (r < 0) {
                 close(fd);
             }
