@@ -164,6 +164,10 @@ public final class Report {
         Path nat = work.resolve("native");
         say("compiling the C floor and load generator with gcc in " + nat);
         CFloor.build(nat);
+        // The library logs its fd-access mode once per JVM at INFO; each fork would print it into the
+        // table's terminal. The rows' labels already say which mode they run.
+        Files.writeString(nat.resolve("logging.properties"),
+                "handlers=java.util.logging.ConsoleHandler\n.level=INFO\norg.tryaccept.level=WARNING\n");
         String loadBefore = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         Path log = work.resolve("jmh.log");
@@ -217,7 +221,8 @@ public final class Report {
                 .addProfiler(GCProfiler.class)
                 // Fixed fork flags: nothing is inherited from this JVM (an inherited --add-exports would
                 // silently turn the "no flag" rows into flag rows). Rows add their own flags by annotation.
-                .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat)
+                .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat,
+                        "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"))
                 .forks(mode.forks)
                 .warmupIterations(mode.warmups)
                 .warmupTime(TimeValue.milliseconds(mode.warmupMs))
@@ -423,6 +428,7 @@ public final class Report {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xms256m", "-Xmx256m",
                 "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
                 "-D" + CFloor.DIR_PROPERTY + "=" + nat,
+                "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"),
                 "-cp", System.getProperty("java.class.path"),
                 ChurnServer.class.getName(), server, Integer.toString(maxSeconds));
         Path err = work.resolve("server-" + server + ".err");
