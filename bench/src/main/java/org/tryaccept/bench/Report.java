@@ -15,16 +15,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.util.Statistics;
+import org.openjdk.jmh.util.ListStatistics;
 
 /**
  * The benchmark driver behind {@code ./demo} and {@code bench/run}: compiles the C floor, runs the JMH
@@ -170,16 +171,20 @@ public final class Report {
                 "handlers=java.util.logging.ConsoleHandler\n.level=INFO\norg.tryaccept.level=WARNING\n");
         String loadBefore = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        Path log = work.resolve("jmh.log");
+        Path log = work.resolve("jmh-logs");
         int rowCount = LABELS.size();
-        long perFork = (long) mode.warmups * mode.warmupMs + (long) mode.iterations * mode.iterationMs + 1500;
-        say(String.format(Locale.ROOT, "running %d JMH rows x %d fork(s), about %d s (-prof gc; log: %s)",
+        long perFork = (long) mode.warmups * mode.warmupMs + (long) mode.iterations * mode.iterationMs + 1700;
+        say(String.format(Locale.ROOT, "running %d JMH rows x %d interleaved pass(es), about %d s (-prof gc; logs: %s)",
                 rowCount, mode.forks, rowCount * mode.forks * perFork / 1000, log));
         List<Row> rows = jmh(mode, nat, log);
         System.out.println();
         System.out.print(table(rows, false));
         System.out.println();
         System.out.print(targets(rows, false));
+        System.out.println("note: " + mode.forks + " pass(es), " + mode.iterations + " x " + mode.iterationMs
+                + " ms measured per row. Differences smaller than a row's +/- 99.9% are ties on this machine; "
+                + "other work on it (load average now " + loadAverage() + ") widens them. "
+                + (mode == Mode.DEMO ? "bench/run --full measures longer and writes bench/RESULTS.md." : ""));
         List<ChurnResult> churn = List.of();
         if (mode.churnRounds > 0) {
             say(String.format(Locale.ROOT, "churn: %d servers x %d interleaved rounds of %.1f s",
@@ -215,50 +220,79 @@ public final class Report {
 
     // ---------------------------------------------------------------- JMH
 
-    static List<Row> jmh(Mode mode, Path nat, Path log) throws RunnerException, IOException {
-        ChainedOptionsBuilder b = new OptionsBuilder()
-                .include("org\\.tryaccept\\.bench\\.(NothingPending|NothingPendingNoExports|AcceptCycle|AcceptCycleNoExports)\\.")
-                .addProfiler(GCProfiler.class)
-                // Fixed fork flags: nothing is inherited from this JVM (an inherited --add-exports would
-                // silently turn the "no flag" rows into flag rows). Rows add their own flags by annotation.
-                .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat,
-                        "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"))
-                .forks(mode.forks)
-                .warmupIterations(mode.warmups)
-                .warmupTime(TimeValue.milliseconds(mode.warmupMs))
-                .measurementIterations(mode.iterations)
-                .measurementTime(TimeValue.milliseconds(mode.iterationMs))
-                .shouldFailOnError(true)
-                .output(log.toString());
-        Collection<RunResult> results;
-        try {
-            results = new Runner(b.build()).run();
-        } catch (RunnerException e) {
-            System.err.println("bench: JMH failed; last lines of " + log + ":");
-            List<String> lines = Files.readAllLines(log);
-            lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.err::println);
-            throw e;
-        }
-        Map<String, Row> byKey = new LinkedHashMap<>();
-        for (RunResult r : results) {
-            BenchmarkParams p = r.getParams();
-            String full = p.getBenchmark();
-            String[] parts = full.split("\\.");
-            String key = parts[parts.length - 2] + "." + parts[parts.length - 1];
-            Result<?> primary = r.getPrimaryResult();
-            Statistics st = primary.getStatistics();
-            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-            String scenario = key.startsWith("Nothing") ? NP : CYCLE;
-            byKey.put(key, new Row(key, scenario, LABELS.getOrDefault(key, key), primary.getScore(),
-                    primary.getScoreError(), st.getMin(), st.getMax(), alloc == null ? Double.NaN : alloc.getScore(), st.getN()));
+    /**
+     * Runs every row as its own one-fork JMH run, {@code mode.forks} passes, the order rotated between
+     * passes so that each row is measured at different times of the run. On a shared machine the load
+     * drifts; JMH alone would run all forks of a row back to back in alphabetical order, and a row that
+     * happened to run in a busy minute would look slower than its neighbours (seen here: two rows
+     * measuring the same code 12% apart). The per-iteration results of all passes are pooled.
+     */
+    static List<Row> jmh(Mode mode, Path nat, Path logDir) throws RunnerException, IOException {
+        Files.createDirectories(logDir);
+        List<String> keys = new ArrayList<>(LABELS.keySet());
+        Map<String, ListStatistics> times = new LinkedHashMap<>();
+        Map<String, ListStatistics> bytes = new LinkedHashMap<>();
+        int stride = Math.max(1, keys.size() / Math.max(1, mode.forks));
+        int done = 0;
+        for (int pass = 0; pass < mode.forks; pass++) {
+            for (int k = 0; k < keys.size(); k++) {
+                String key = keys.get((k + pass * stride) % keys.size());
+                Path log = logDir.resolve("pass" + (pass + 1) + "-" + key + ".log");
+                Options opts = new OptionsBuilder()
+                        .include("^org\\.tryaccept\\.bench\\." + key.replace(".", "\\.") + "$")
+                        .addProfiler(GCProfiler.class)
+                        // Fixed fork flags: nothing is inherited from this JVM (an inherited --add-exports would
+                        // silently turn the "no flag" rows into flag rows). Rows add their own flags by annotation.
+                        .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat,
+                                "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"))
+                        .forks(1)
+                        .warmupIterations(mode.warmups)
+                        .warmupTime(TimeValue.milliseconds(mode.warmupMs))
+                        .measurementIterations(mode.iterations)
+                        .measurementTime(TimeValue.milliseconds(mode.iterationMs))
+                        .shouldFailOnError(true)
+                        .output(log.toString())
+                        .build();
+                Collection<RunResult> results;
+                try {
+                    results = new Runner(opts).run();
+                } catch (RunnerException e) {
+                    System.err.println("bench: JMH failed on " + key + "; last lines of " + log + ":");
+                    List<String> lines = Files.readAllLines(log);
+                    lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.err::println);
+                    throw e;
+                }
+                if (results.isEmpty()) {
+                    throw new IllegalStateException("JMH produced no result for " + key + " (see " + log + ")");
+                }
+                for (RunResult r : results) {
+                    for (BenchmarkResult br : r.getBenchmarkResults()) {
+                        for (IterationResult ir : br.getIterationResults()) {
+                            times.computeIfAbsent(key, x -> new ListStatistics()).addValue(ir.getPrimaryResult().getScore());
+                            Result<?> alloc = ir.getSecondaryResults().get("gc.alloc.rate.norm");
+                            if (alloc != null) {
+                                bytes.computeIfAbsent(key, x -> new ListStatistics()).addValue(alloc.getScore());
+                            }
+                        }
+                    }
+                }
+                done++;
+                if (done % 7 == 0 || done == keys.size() * mode.forks) {
+                    say("JMH " + done + "/" + keys.size() * mode.forks + " row runs done");
+                }
+            }
         }
         List<Row> rows = new ArrayList<>();
-        for (String key : LABELS.keySet()) {
-            Row row = byKey.get(key);
-            if (row == null) {
+        for (String key : keys) {
+            ListStatistics st = times.get(key);
+            if (st == null || st.getN() == 0) {
                 throw new IllegalStateException("JMH produced no result for " + key);
             }
-            rows.add(row);
+            ListStatistics b = bytes.get(key);
+            String scenario = key.startsWith("Nothing") ? NP : CYCLE;
+            rows.add(new Row(key, scenario, LABELS.get(key), st.getMean(),
+                    st.getN() > 2 ? st.getMeanErrorAt(0.999) : Double.NaN, st.getMin(), st.getMax(),
+                    b == null ? Double.NaN : b.getMean(), st.getN()));
         }
         return rows;
     }
@@ -566,7 +600,7 @@ public final class Report {
         List<String[]> env = new ArrayList<>();
         env.add(new String[] {"date", started});
         env.add(new String[] {"mode", mode.name().toLowerCase(Locale.ROOT) + String.format(Locale.ROOT,
-                " (JMH: %d fork(s), %d x %d ms warm-up, %d x %d ms measured, -prof gc)", mode.forks, mode.warmups,
+                " (JMH: %d pass(es) of one fork per row, order rotated between passes; %d x %d ms warm-up, %d x %d ms measured, -prof gc)", mode.forks, mode.warmups,
                 mode.warmupMs, mode.iterations, mode.iterationMs)});
         env.add(new String[] {"OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")});
         env.add(new String[] {"CPU", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores"});
@@ -580,8 +614,9 @@ public final class Report {
         sb.append(mdTable(head, env)).append('\n');
 
         sb.append("## JMH: ns/op and B/op\n\n");
-        sb.append("`ns/op` is JMH's average time with its 99.9% confidence half-width and the range of the "
-                + "measured iterations (all forks). `B/op` is `gc.alloc.rate.norm` from `-prof gc`. C rows loop "
+        sb.append("`ns/op` is the mean of the measured JMH iterations of all passes, with the 99.9% confidence half-width "
+                + "and the range of those iterations. Each row runs as its own fork in every pass and the row order is rotated "
+                + "between passes, so slow minutes on the shared machine spread over all rows. `B/op` is `gc.alloc.rate.norm` from `-prof gc`. C rows loop "
                 + CFloor.BATCH + " times per FFM downcall (`@OperationsPerInvocation`), so they measure the system "
                 + "calls, not the binding. The client half of the cycle is the same raw socket()+connect() in every "
                 + "Java row (FFM, allocation-free) and the same calls in C.\n\n");
