@@ -29,7 +29,7 @@ final class Svg {
         }
         int y = 30;
         y = ratioPanel(body, y, rows, Report.NP, "Nothing pending: time / failing accept4 in C (log scale; target <= 0.08)", 0.08);
-        y = ratioPanel(body, y + 20, rows, Report.CYCLE, "Connect + accept + close: time / C cycle (log scale; target <= 1.03)", 1.03);
+        y = ratioPanel(body, y + 20, rows, Report.CYCLE, "Connect + accept + close: time / C cycle (target <= 1.03)", 1.03);
         if (!churn.isEmpty()) {
             y = churnPanel(body, y + 20, churn);
         }
@@ -60,8 +60,15 @@ final class Svg {
             lo = Math.min(lo, r.ns() / floor.ns() / 1.5);
             hi = Math.max(hi, r.ns() / floor.ns() * 1.3);
         }
-        double logLo = Math.floor(Math.log10(lo) * 2) / 2;
-        double logHi = Math.ceil(Math.log10(hi) * 2) / 2;
+        // Half-decade bounds when the rows span decades (nothing pending); tight bounds when they sit
+        // within a few tens of percent of each other (the cycle), so that the differences stay visible.
+        boolean narrow = Math.log10(hi / lo) < 0.6;
+        if (narrow) {
+            lo = Math.min(lo * 1.5, target) * 0.9;
+            hi = hi / 1.3 * 1.08;
+        }
+        double logLo = narrow ? Math.log10(lo) : Math.floor(Math.log10(lo) * 2) / 2;
+        double logHi = narrow ? Math.log10(hi) : Math.ceil(Math.log10(hi) * 2) / 2;
         int x0 = LABEL_W;
         int plotW = WIDTH - LABEL_W - 80;
         java.util.function.DoubleUnaryOperator xOf = v -> x0 + (Math.log10(v) - logLo) / (logHi - logLo) * plotW;
@@ -69,7 +76,9 @@ final class Svg {
                 .append(esc(title)).append("</text>\n");
         int top = y + 40;
         int bottom = top + mine.size() * (BAR_H + GAP);
-        for (double t : new double[] {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50}) {
+        double[] ticks = narrow ? new double[] {0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2}
+                : new double[] {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50};
+        for (double t : ticks) {
             double lt = Math.log10(t);
             if (lt < logLo - 1e-9 || lt > logHi + 1e-9) {
                 continue;
