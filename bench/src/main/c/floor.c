@@ -72,6 +72,30 @@ long floor_poll_empty(int lfd, int n) {
 }
 
 /*
+ * Nothing pending: the readiness check tryAccept makes on Linux, epoll_wait(timeout 0) on an epoll
+ * instance the listener is registered with (level-triggered), as the library's process-wide instance.
+ * The instance is made once per listener and kept, as in the library.
+ */
+long floor_epoll_empty(int lfd, int n) {
+    static int ep = -1, ep_lfd = -1;
+    if (ep < 0 || ep_lfd != lfd) {
+        if (ep >= 0) close(ep);
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0) return -errno;
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) return -errno;
+        ep_lfd = lfd;
+    }
+    struct epoll_event out[16];
+    for (int i = 0; i < n; i++) {
+        int r = epoll_wait(ep, out, 16, 0);
+        if (r < 0) return -errno;
+        if (r != 0) return -EEXIST;
+    }
+    return n;
+}
+
+/*
  * The client half, the same calls as the FFM client of the Java rows: SO_LINGER {1, 0} and a blocking
  * connect on loopback. The zero linger makes the client's close send RST, so no cycle leaves a
  * TIME_WAIT socket behind: hundreds of thousands of cycles would otherwise fill the kernel's TIME_WAIT

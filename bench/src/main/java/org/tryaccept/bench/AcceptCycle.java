@@ -99,28 +99,6 @@ public class AcceptCycle extends AcceptCycleBase {
         return held.remoteAddress();
     }
 
-    private final byte[] raw = new byte[16];
-    private final byte[] cachedRaw = new byte[16];
-    private int cachedLength = -1;
-    private InetAddress cachedAddress;
-
-    /**
-     * What a one-entry InetAddress cache in the library's decoder would cost (a proposal, measured here
-     * with the public AcceptBuffer accessors): the raw address is compared with the last one decoded and
-     * the immutable InetAddress reused, so only the InetSocketAddress is new. Clients behind a proxy, a
-     * load balancer or on loopback repeat their address; this row is the hit case, the row above the miss.
-     */
-    @Benchmark
-    public SocketAddress remoteAddressCachedInet() throws IOException {
-        int n = held.copyAddress(raw);
-        if (n != cachedLength || !Arrays.equals(raw, 0, n, cachedRaw, 0, n)) {
-            cachedAddress = ((InetSocketAddress) held.remoteAddress()).getAddress();
-            System.arraycopy(raw, 0, cachedRaw, 0, n);
-            cachedLength = n;
-        }
-        return new InetSocketAddress(cachedAddress, held.port());
-    }
-
     /** Breakdown: tryAccept's system calls (poll, dup, accept4, close dup) done in C. */
     @Benchmark
     @OperationsPerInvocation(CFloor.BATCH)

@@ -36,6 +36,7 @@ public final class CFloor {
     private final MethodHandle close;
     private final MethodHandle acceptEmpty;
     private final MethodHandle pollEmpty;
+    private final MethodHandle epollEmpty;
     private final MethodHandle cycle;
     private final MethodHandle cycleAlgorithm;
     private final MethodHandle constants;
@@ -48,6 +49,8 @@ public final class CFloor {
         acceptEmpty = l.downcallHandle(lib.find("floor_accept_empty").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
         pollEmpty = l.downcallHandle(lib.find("floor_poll_empty").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
+        epollEmpty = l.downcallHandle(lib.find("floor_epoll_empty").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT));
         cycle = l.downcallHandle(lib.find("floor_cycle").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -155,6 +158,14 @@ public final class CFloor {
     public long pollEmpty(int lfd, int n) {
         try {
             return check((long) pollEmpty.invokeExact(lfd, n), "floor_poll_empty");
+        } catch (Throwable t) {
+            throw propagate(t);
+        }
+    }
+
+    public long epollEmpty(int lfd, int n) {
+        try {
+            return check((long) epollEmpty.invokeExact(lfd, n), "floor_epoll_empty");
         } catch (Throwable t) {
             throw propagate(t);
         }

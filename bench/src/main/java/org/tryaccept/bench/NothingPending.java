@@ -69,6 +69,13 @@ public class NothingPending extends NothingPendingBase {
         return floor.pollEmpty(cListener, CFloor.BATCH);
     }
 
+    /** Breakdown: epoll_wait(timeout 0) on a registered empty listener, the check tryAccept makes on Linux. */
+    @Benchmark
+    @OperationsPerInvocation(CFloor.BATCH)
+    public long cEpollWait() {
+        return floor.epollEmpty(cListener, CFloor.BATCH);
+    }
+
     /**
      * Breakdown: the library's own poll wrapper (per-thread scratch segment, errno capture), called
      * directly. The bench runs on the class path, where the internal package is reachable; the JMH
