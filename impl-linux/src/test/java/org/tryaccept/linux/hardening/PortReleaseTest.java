@@ -129,13 +129,18 @@ class PortReleaseTest {
                 mode, ROUNDS, heldAtClose);
     }
 
-    /** A probe that changes nothing when the port is free: a refused connect. */
+    /**
+     * A probe that changes nothing when the port is free: a refused connect. A reset means the SYN
+     * reached a listener that was still held by the in-flight duplicate and went away under it.
+     */
     private static boolean portFreeNow(InetSocketAddress address) throws IOException {
         try (SocketChannel c = SocketChannel.open()) {
             c.connect(address);
             return false;
         } catch (ConnectException refused) {
             return true;
+        } catch (java.net.SocketException resetWhileHeld) {
+            return false;
         }
     }
 
