@@ -31,8 +31,9 @@ class AllocationTest {
         try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir)) {
             AcceptBuffer buf = new AcceptBuffer();
             long allocated = Long.MAX_VALUE;
-            // several rounds: the first may still run interpreted or in C1
-            for (int round = 0; round < 10 && allocated != 0; round++) {
+            // many rounds if need be: code compiled by C1 allocates (FFM binding objects) until C2's
+            // escape analysis takes over, which can take a while on a busy 2-core machine
+            for (int round = 0; round < 100 && allocated != 0; round++) {
                 for (int i = 0; i < 30_000; i++) {
                     ServerSockets.tryAccept(l);
                     ServerSockets.tryAccept(l, buf);
@@ -54,7 +55,7 @@ class AllocationTest {
             l.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 65536);
             AcceptBuffer buf = new AcceptBuffer();
             long best = Long.MAX_VALUE;
-            for (int round = 0; round < 8 && best != 0; round++) {
+            for (int round = 0; round < 16 && best != 0; round++) {
                 List<SocketChannel> clients = new ArrayList<>();
                 try {
                     for (int i = 0; i < 100; i++) {
