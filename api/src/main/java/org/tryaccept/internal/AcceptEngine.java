@@ -69,9 +69,6 @@ public final class AcceptEngine {
         return epoll != null ? "epoll" : "poll";
     }
 
-    int eintr() {
-        return eintr;
-    }
 
     public Platform platform() {
         return platform;

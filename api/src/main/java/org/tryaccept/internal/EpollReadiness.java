@@ -8,11 +8,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -56,12 +54,18 @@ final class EpollReadiness {
     static final int DATA_OFFSET = PACKED ? 4 : 8;
 
     private static final StructLayout CAPTURE = java.lang.foreign.Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle CREATE = LibcSyscalls.bind("epoll_create1",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle CTL = LibcSyscalls.bind("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle WAIT = LibcSyscalls.bind("epoll_wait",
+    // Bound without errno capture: with timeout 0 epoll_wait does not sleep, so it cannot be
+    // interrupted, and its other errors (EBADF, EFAULT, EINVAL) would be bugs here. Capturing errno
+    // costs a segment slice per call that only C2's escape analysis removes; without it the
+    // nothing-pending path allocates nothing even before C2 has compiled it. On a failure the
+    // caller asks poll instead, which reports errno.
+    private static final MethodHandle WAIT = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            java.lang.foreign.Linker.nativeLinker().defaultLookup().find("epoll_wait")
+                    .orElseThrow(() -> new UnsatisfiedLinkError("tryaccept: C library has no epoll_wait")),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private static final AtomicLong KEYS = new AtomicLong();
@@ -72,17 +76,14 @@ final class EpollReadiness {
     private final AcceptEngine engine;
     private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
 
-    /** Per-thread event buffer, errno capture, and the channel this thread checked last. */
+    /** Per-thread event buffer, and the channel this thread checked last. */
     private static final class PerThread {
         final MemorySegment events;
-        final MemorySegment errno;
         ServerSocketChannel channel;
         long key;
 
         PerThread() {
-            Arena arena = Arena.ofAuto();
-            events = arena.allocate((long) EVENT_SIZE * MAX_EVENTS, 8);
-            errno = arena.allocate(CAPTURE);
+            events = Arena.ofAuto().allocate((long) EVENT_SIZE * MAX_EVENTS, 8);
         }
     }
 
@@ -92,8 +93,7 @@ final class EpollReadiness {
 
     /**
      * @param n the JDK's fd number of {@code ch}, used only to register it through a duplicate
-     * @return poll-style revents for {@code ch} (0 when nothing is pending), {@code -errno}, or
-     *         {@link #USE_POLL}
+     * @return poll-style revents for {@code ch} (0 when nothing is pending), or {@link #USE_POLL}
      */
     int check(ServerSocketChannel ch, int n) throws IOException {
         PerThread t = perThread.get();
@@ -110,14 +110,12 @@ final class EpollReadiness {
         }
         int ready;
         try {
-            do {
-                ready = (int) WAIT.invokeExact(t.errno, epfd, t.events, MAX_EVENTS, 0);
-            } while (ready < 0 && (int) ERRNO.get(t.errno, 0L) == engine.eintr());
+            ready = (int) WAIT.invokeExact(epfd, t.events, MAX_EVENTS, 0);
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
         if (ready < 0) {
-            return -(int) ERRNO.get(t.errno, 0L);
+            return USE_POLL;
         }
         for (int i = 0; i < ready; i++) {
             long offset = (long) i * EVENT_SIZE;
