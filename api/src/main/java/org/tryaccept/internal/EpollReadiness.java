@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Map;
@@ -53,19 +52,16 @@ final class EpollReadiness {
     static final int EVENT_SIZE = PACKED ? 12 : 16;
     static final int DATA_OFFSET = PACKED ? 4 : 8;
 
-    private static final StructLayout CAPTURE = java.lang.foreign.Linker.Option.captureStateLayout();
-    private static final MethodHandle CREATE = LibcSyscalls.bind("epoll_create1",
+    // Bound without errno capture. With timeout 0 epoll_wait does not sleep, so it cannot be
+    // interrupted, and its other errors (EBADF, EFAULT, EINVAL) would be bugs here; capturing errno
+    // would cost a segment slice per call that only C2's escape analysis removes, so without it the
+    // nothing-pending path allocates nothing even before C2 has compiled it. A failure of any of the
+    // three calls only means "ask poll instead", which reports errno.
+    private static final MethodHandle CREATE = LibcSyscalls.bindWithoutErrno("epoll_create1",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle CTL = LibcSyscalls.bind("epoll_ctl",
+    private static final MethodHandle CTL = LibcSyscalls.bindWithoutErrno("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    // Bound without errno capture: with timeout 0 epoll_wait does not sleep, so it cannot be
-    // interrupted, and its other errors (EBADF, EFAULT, EINVAL) would be bugs here. Capturing errno
-    // costs a segment slice per call that only C2's escape analysis removes; without it the
-    // nothing-pending path allocates nothing even before C2 has compiled it. On a failure the
-    // caller asks poll instead, which reports errno.
-    private static final MethodHandle WAIT = java.lang.foreign.Linker.nativeLinker().downcallHandle(
-            java.lang.foreign.Linker.nativeLinker().defaultLookup().find("epoll_wait")
-                    .orElseThrow(() -> new UnsatisfiedLinkError("tryaccept: C library has no epoll_wait")),
+    private static final MethodHandle WAIT = LibcSyscalls.bindWithoutErrno("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private static final AtomicLong KEYS = new AtomicLong();
@@ -153,8 +149,7 @@ final class EpollReadiness {
             MemorySegment event = arena.allocate(EVENT_SIZE, 8);
             event.set(JAVA_INT_UNALIGNED, 0, EPOLLIN);
             event.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, key);
-            MemorySegment errno = arena.allocate(CAPTURE);
-            int r = (int) CTL.invokeExact(errno, ep, EPOLL_CTL_ADD, dup, event);
+            int r = (int) CTL.invokeExact(ep, EPOLL_CTL_ADD, dup, event);
             return r == 0 ? key : 0;
         } catch (RuntimeException | Error e) {
             throw e;
@@ -169,8 +164,8 @@ final class EpollReadiness {
     private static int epfd() {
         int ep = epfd;
         if (ep < 0) {
-            try (Arena arena = Arena.ofConfined()) {
-                ep = (int) CREATE.invokeExact(arena.allocate(CAPTURE), EPOLL_CLOEXEC);
+            try {
+                ep = (int) CREATE.invokeExact(EPOLL_CLOEXEC);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -179,10 +174,5 @@ final class EpollReadiness {
             epfd = ep; // called under KEYS_BY_CHANNEL's lock: created once
         }
         return ep;
-    }
-
-    /** @return the process-wide epoll fd, or -1 before first use (for tests) */
-    static int epollFd() {
-        return epfd;
     }
 }

@@ -118,10 +118,6 @@ final class FdDiscovery extends FdAccess {
 
     private int disambiguate(ServerSocketChannel ch, SocketAddress local, List<Integer> matches) throws IOException {
         if (matches.isEmpty()) {
-            if (!ch.isOpen()) {
-                // closed while we searched: the contract's answer is ClosedChannelException
-                throw new ClosedChannelException();
-            }
             throw new IOException("tryaccept: found no listening socket for " + local
                     + "; add --add-exports java.base/sun.nio.ch=" + moduleNameForFlag() + " to read the fd directly");
         }

@@ -30,7 +30,7 @@ public abstract class FfmProvider extends ServerSocketsProvider {
     /** @return this OS's constants; called once, on first use */
     protected abstract Platform createPlatform();
 
-    /** System property that forces the readiness check: {@code poll} or {@code epoll}. */
+    /** System property: {@code poll} turns the epoll readiness check off (a fallback, should it misbehave). */
     public static final String READINESS_PROPERTY = "org.tryaccept.readiness";
 
     /**
@@ -42,8 +42,7 @@ public abstract class FfmProvider extends ServerSocketsProvider {
     }
 
     private boolean useEpollReadiness() {
-        String forced = System.getProperty(READINESS_PROPERTY, "");
-        return forced.equals("epoll") || (!forced.equals("poll") && epollReadinessSupported());
+        return epollReadinessSupported() && !"poll".equals(System.getProperty(READINESS_PROPERTY));
     }
 
     /** @return the engine, created on first use */

@@ -50,12 +50,20 @@ public final class LibcSyscalls implements Syscalls {
     }
 
     static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("tryaccept: C library has no " + name));
         Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol, fd, options);
+        return LINKER.downcallHandle(symbol(name), fd, options);
+    }
+
+    /** Binds a function whose errno the caller never reads (no capture-state argument). */
+    static MethodHandle bindWithoutErrno(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("tryaccept: C library has no " + name));
     }
 
     /** Per-thread native scratch memory: errno capture, one pollfd, an int value and a length. */

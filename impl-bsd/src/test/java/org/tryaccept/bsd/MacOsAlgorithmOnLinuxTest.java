@@ -17,6 +17,7 @@ import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.internal.LibcSyscalls;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * The macOS accept path (accept, then fcntl F_SETFL O_NONBLOCK and F_SETFD FD_CLOEXEC) run for real on
@@ -122,9 +123,9 @@ class MacOsAlgorithmOnLinuxTest {
                     SocketChannel client = SocketChannel.open(l.getLocalAddress())) {
                 awaitPending(engine, l);
                 AcceptBuffer buffer = new AcceptBuffer();
-                long before = openFdCount();
+                long before = FdChecks.openFdCount();
                 ErrnoException e = assertThrows(ErrnoException.class, () -> engine.tryAccept(l, buffer));
-                long after = openFdCount();
+                long after = FdChecks.openFdCount();
                 assertEquals(before, after, "no fd leaked (failing fcntl #" + failAt + ")");
                 assertFalse(buffer.hasConnection());
                 assertEquals(failAt == 1 ? "fcntl(F_SETFL, O_NONBLOCK)" : "fcntl(F_SETFD, FD_CLOEXEC)", e.call());

@@ -6,11 +6,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.tryaccept.Accepted;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.internal.ErrnoTable;
@@ -78,12 +75,6 @@ final class TestSupport {
             throw new AssertionError("F_GETFD failed: errno " + -fd1);
         }
         return (fd1 & 1) != 0;
-    }
-
-    static long openFdCount() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count() - 1; // the directory stream's own fd
-        }
     }
 
     /** Polls tryAccept for up to two seconds: the connection may not be queued yet. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;
 import org.tryaccept.internal.FfmProvider;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * The Linux nothing-pending check goes through one process-wide epoll instance. These tests pin down
@@ -37,7 +38,7 @@ class EpollReadinessTest {
     @Test
     void listenersCostNoFdOfTheirOwn() throws Exception {
         warmUp();
-        long before = TestSockets.openFds();
+        long before = FdChecks.openFdCount();
         for (int i = 0; i < 50; i++) {
             try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir)) {
                 assertEquals(Optional.empty(), ServerSockets.tryAccept(l)); // registers l
@@ -46,7 +47,7 @@ class EpollReadinessTest {
                 }
             }
         }
-        assertEquals(before, TestSockets.openFds());
+        assertEquals(before, FdChecks.openFdCount());
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.ErrnoException;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * The errno rows of DESIGN.md section 3, injected below the provider with {@link ScriptedSyscalls}:
@@ -136,7 +137,7 @@ class ErrnoContractTest {
         try (Pending p = pending()) {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
-            long fdsBefore = TestSockets.openFds();
+            long fdsBefore = FdChecks.openFdCount();
             sys.accept4Results.add(-errno);
             ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
             assertTrue(e instanceof SocketException);
@@ -144,7 +145,7 @@ class ErrnoContractTest {
             assertEquals(name, e.errnoName());
             assertEquals("accept4", e.call());
             assertTrue(e.getMessage().startsWith("accept4: " + name + " ("), e.getMessage());
-            assertEquals(fdsBefore, TestSockets.openFds(), "the duplicate was closed");
+            assertEquals(fdsBefore, FdChecks.openFdCount(), "the duplicate was closed");
             AcceptBuffer buf = new AcceptBuffer();
             assertTrue(provider.tryAccept(l, buf), "the pending connection stayed queued");
             assertEquals(c.getLocalAddress(), buf.remoteAddress());
@@ -183,11 +184,11 @@ class ErrnoContractTest {
         try (Pending p = pending()) {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
-            long fdsBefore = TestSockets.openFds();
+            long fdsBefore = FdChecks.openFdCount();
             sys.corruptNextAddress = true; // the peer address can no longer be decoded
             SocketException e = assertThrows(SocketException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
             assertTrue(e.getMessage().contains("unknown family"), e.getMessage());
-            assertEquals(fdsBefore, TestSockets.openFds(), "no fd leaked");
+            assertEquals(fdsBefore, FdChecks.openFdCount(), "no fd leaked");
             // the server side was closed, so the client sees end-of-stream
             c.configureBlocking(true);
             c.socket().setSoTimeout(5_000);

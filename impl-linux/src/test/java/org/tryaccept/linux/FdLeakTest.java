@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;
+import org.tryaccept.conformance.FdChecks;
 
 /** No fd leaks over 1,000 accept/close cycles, counted in /proc/self/fd. */
 class FdLeakTest {
@@ -24,7 +25,7 @@ class FdLeakTest {
     void optionalPath() throws Exception {
         try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.INET, dir)) {
             warmUp(l);
-            long before = TestSockets.openFds();
+            long before = FdChecks.openFdCount();
             for (int i = 0; i < CYCLES; i++) {
                 try (SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
                     Accepted a = TryAcceptContractTest.awaitAccept(l);
@@ -33,7 +34,7 @@ class FdLeakTest {
                 }
                 ServerSockets.tryAccept(l); // and a nothing-pending call each round
             }
-            assertEquals(before, TestSockets.openFds());
+            assertEquals(before, FdChecks.openFdCount());
         }
     }
 
@@ -42,7 +43,7 @@ class FdLeakTest {
         try (ServerSocketChannel l = TestSockets.listener(StandardProtocolFamily.UNIX, dir)) {
             warmUp(l);
             AcceptBuffer buf = new AcceptBuffer();
-            long before = TestSockets.openFds();
+            long before = FdChecks.openFdCount();
             for (int i = 0; i < CYCLES; i++) {
                 try (SocketChannel c = SocketChannel.open(l.getLocalAddress())) {
                     while (!ServerSockets.tryAccept(l, buf)) {
@@ -52,7 +53,7 @@ class FdLeakTest {
                 }
                 ServerSockets.tryAccept(l, buf);
             }
-            assertEquals(before, TestSockets.openFds());
+            assertEquals(before, FdChecks.openFdCount());
         }
     }
 

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.tryaccept.internal.LibcSyscalls;
 
 /** Helpers shared by the Linux provider tests: listeners, fd inspection, raw reads. */
@@ -47,12 +46,6 @@ final class TestSockets {
         }
         l.configureBlocking(false);
         return l;
-    }
-
-    static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
     }
 
     static boolean isOpenFd(int fd) {

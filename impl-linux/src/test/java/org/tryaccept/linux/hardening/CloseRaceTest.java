@@ -34,6 +34,7 @@ import org.tryaccept.ServerSockets;
 import org.tryaccept.internal.FfmProvider;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.linux.LinuxServerSocketsProvider;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * Issue 6.1: a drainer calls tryAccept while a second thread closes the listener and a third opens
@@ -96,11 +97,11 @@ class CloseRaceTest {
             if (round == 10) {
                 // After a few warm-up rounds every class and lazily opened JDK file is in place, so from
                 // here on the process's fd count must come back to exactly this number.
-                fdsBefore = Net.openFds();
+                fdsBefore = FdChecks.openFdCount();
             }
             runRound(round, PUBLIC_API, tally);
         }
-        long fdsAfter = Net.openFds();
+        long fdsAfter = FdChecks.openFdCount();
         System.out.printf("close race [%s]: %d rounds, %d connections accepted before close, %d rounds with accepts, "
                         + "%d rounds ended in ClosedChannelException, %d decoys, %d violations%n",
                 mode, ROUNDS, tally.acceptedBeforeClose, tally.roundsWithAccepts, tally.roundsClosedMidDrain,

@@ -24,6 +24,7 @@ import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * Issue 6.4: several threads drain one listener while thousands of connections arrive; each
@@ -134,7 +135,7 @@ class ConcurrentDrainTest {
      */
     private static void run(int tryAcceptThreads, int jdkThreads) throws Exception {
         String mode = Net.fdAccessMode();
-        long fdsBefore = Net.openFds();
+        long fdsBefore = FdChecks.openFdCount();
         Map<Integer, String> takenBy = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<String> duplicates = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -242,6 +243,6 @@ class ConcurrentDrainTest {
         if (jdkThreads > 0) {
             assertTrue(byJdk.get() > 0 && byJdk.get() < CONNECTIONS, "the JDK's accept did not share the work");
         }
-        assertEquals(fdsBefore, Net.openFds(), "fds leaked");
+        assertEquals(fdsBefore, FdChecks.openFdCount(), "fds leaked");
     }
 }

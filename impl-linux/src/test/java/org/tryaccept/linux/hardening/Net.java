@@ -12,10 +12,7 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
-import java.util.stream.Stream;
 import org.tryaccept.ServerSockets;
 import org.tryaccept.internal.FfmProvider;
 import org.tryaccept.internal.LayoutSockaddrCodec;
@@ -78,13 +75,6 @@ final class Net {
 
     static void closeFd(int fd) throws IOException {
         ServerSockets.provider().close(fd);
-    }
-
-    /** Number of fds open in this process now. */
-    static long openFds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
     }
 
     /**

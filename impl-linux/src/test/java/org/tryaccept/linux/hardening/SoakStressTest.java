@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.tryaccept.AcceptBuffer;
 import org.tryaccept.Accepted;
 import org.tryaccept.ServerSockets;
+import org.tryaccept.conformance.FdChecks;
 
 /**
  * Issue 6.5, a stress run (tag "stress": excluded from mvn verify, run with
@@ -48,13 +49,13 @@ class SoakStressTest {
             long start = System.nanoTime();
             for (int i = 0; i < CYCLES; i++) {
                 if (i % CHECKPOINT_EVERY == 0) {
-                    fds.add(Net.openFds());
+                    fds.add(FdChecks.openFdCount());
                     heap.add(heapAfterGc());
                 }
                 cycle(listener, address, buf, i);
             }
             long cycleNanos = System.nanoTime() - start;
-            fds.add(Net.openFds());
+            fds.add(FdChecks.openFdCount());
             heap.add(heapAfterGc());
 
             // Nothing pending: both API forms, after a warm-up so the JIT has compiled the path.
