@@ -15,8 +15,8 @@ module org.tryaccept {
 
     exports org.tryaccept;
     exports org.tryaccept.spi;
-    exports org.tryaccept.internal to
-            org.tryaccept.linux, org.tryaccept.bsd, org.tryaccept.conformance;
+    // Shared engine and the one native binder, for this repository's provider modules only.
+    exports org.tryaccept.internal to org.tryaccept.linux, org.tryaccept.bsd;
 
     uses org.tryaccept.spi.ServerSocketsProvider;
 }

@@ -10,7 +10,9 @@ import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.util.Arrays;
-import org.tryaccept.internal.AcceptBufferAccess;
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import org.tryaccept.spi.ServerSocketsProvider;
 import org.tryaccept.spi.SockaddrCodec;
 
 /**
@@ -39,11 +41,10 @@ import org.tryaccept.spi.SockaddrCodec;
  *     register(fd);
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class AcceptBuffer {
-    /** {@code sizeof(struct sockaddr_storage)} on Linux, FreeBSD and macOS. */
-    static final int SOCKADDR_CAPACITY = 128;
-
     private static final java.lang.invoke.VarHandle OWNER;
 
     static {
@@ -52,7 +53,6 @@ public final class AcceptBuffer {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        AcceptBufferAccess.install(new Bridge());
     }
 
     private final MemorySegment sockaddr;
@@ -71,8 +71,32 @@ public final class AcceptBuffer {
     /** Creates an empty buffer; its native memory is freed when the buffer becomes unreachable. */
     public AcceptBuffer() {
         Arena arena = Arena.ofAuto();
-        sockaddr = arena.allocate(SOCKADDR_CAPACITY, 8);
+        sockaddr = arena.allocate(SockaddrCodec.CAPACITY, 8);
         sockaddrLength = arena.allocate(ValueLayout.JAVA_INT);
+    }
+
+    /**
+     * One accept into this buffer, for {@link ServerSockets}: claims the buffer for the calling thread,
+     * lets the provider write the peer address into its native memory, and records the result.
+     */
+    boolean acceptFrom(ServerSocketsProvider provider, ServerSocketChannel listener) throws IOException {
+        Thread me = Thread.currentThread();
+        if (!OWNER.compareAndSet(this, (Thread) null, me)) {
+            throw new IllegalStateException("AcceptBuffer is in use by another thread; use one buffer per thread");
+        }
+        try {
+            clear();
+            int accepted = provider.tryAccept(listener, sockaddr, sockaddrLength);
+            if (accepted < 0) {
+                return false;
+            }
+            codec = provider.sockaddrCodec();
+            length = Math.min(sockaddrLength.get(ValueLayout.JAVA_INT, 0), SockaddrCodec.CAPACITY);
+            fd = accepted;
+            return true;
+        } finally {
+            OWNER.setRelease(this, (Thread) null);
+        }
     }
 
     /** @return true when the last {@code tryAccept} into this buffer returned a connection */
@@ -117,7 +141,7 @@ public final class AcceptBuffer {
         try {
             return codec.copyAddress(sockaddr, length, dst);
         } catch (SocketException e) {
-            // complete() has validated the address already; this cannot happen for a held connection.
+            // The provider validated the address before it handed the fd out; a held connection decodes.
             throw new IllegalStateException(e);
         }
     }
@@ -174,43 +198,6 @@ public final class AcceptBuffer {
     private void requireConnection() {
         if (fd < 0) {
             throw new IllegalStateException("this AcceptBuffer holds no connection");
-        }
-    }
-
-    private static final class Bridge implements AcceptBufferAccess.Access {
-        @Override
-        public MemorySegment sockaddr(AcceptBuffer b) {
-            return b.sockaddr;
-        }
-
-        @Override
-        public MemorySegment sockaddrLength(AcceptBuffer b) {
-            return b.sockaddrLength;
-        }
-
-        @Override
-        public void complete(AcceptBuffer b, int fd, int length, SockaddrCodec codec) {
-            b.codec = codec;
-            b.length = length;
-            b.fd = fd;
-        }
-
-        @Override
-        public void clear(AcceptBuffer b) {
-            b.clear();
-        }
-
-        @Override
-        public void enter(AcceptBuffer b) {
-            Thread me = Thread.currentThread();
-            if (!OWNER.compareAndSet(b, (Thread) null, me)) {
-                throw new IllegalStateException("AcceptBuffer is in use by another thread; use one buffer per thread");
-            }
-        }
-
-        @Override
-        public void exit(AcceptBuffer b) {
-            OWNER.setRelease(b, (Thread) null);
         }
     }
 }

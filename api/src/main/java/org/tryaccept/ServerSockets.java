@@ -92,7 +92,7 @@ public final class ServerSockets {
         if (listener.isBlocking()) {
             throw new IllegalBlockingModeException();
         }
-        return provider().tryAccept(listener, into);
+        return into.acceptFrom(provider(), listener);
     }
 
     /**

@@ -8,23 +8,19 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.NotYetBoundException;
 import java.nio.channels.ServerSocketChannel;
-import java.util.function.IntUnaryOperator;
-import org.tryaccept.AcceptBuffer;
+import org.tryaccept.spi.SockaddrCodec;
 
 /**
  * The accept algorithm every FFM provider shares; only the {@link Platform} differs.
  *
  * <ol>
- * <li><b>Readiness first.</b> A failing accept4 costs about 4 us on Linux (the kernel builds the new
- * socket before it looks at the queue). On Linux the check is {@code epoll_wait(.., 0)} on the
- * process-wide instance of {@link EpollReadiness} (about 0.25 us); elsewhere, or when that cannot
- * answer, {@code poll(fd, POLLIN, 0)} on the JDK's fd number (about 0.4 us, harmless on a recycled
- * number). Either way the nothing-pending path is one system call and one volatile read, with no
- * allocation.</li>
- * <li><b>Transient duplicate.</b> When something is pending, {@code fcntl(F_DUPFD_CLOEXEC)}, then check
- * {@code isOpen()}. The JDK sets its closed flag before it closes the fd, so a duplicate taken while the
- * channel is still open refers to the channel's own socket; the accept runs on the duplicate, which is
- * closed right after, so the user's {@code close()} still releases the port at once.</li>
+ * <li><b>Readiness first.</b> A failing accept4 costs microseconds on Linux (the kernel builds the new
+ * socket before it looks at the queue). The provider's {@link Readiness} answers (Linux: an
+ * {@code epoll_wait(.., 0)}); otherwise {@code poll(fd, POLLIN, 0)} on the JDK's fd number, harmless
+ * on a recycled number. Either way the nothing-pending path is one system call and one volatile read,
+ * with no allocation.</li>
+ * <li><b>Borrow</b> the listener ({@link ListenerFds}) when something is pending, so the accept never
+ * runs on a number a concurrent {@code close()} may have recycled.</li>
  * <li><b>Accept</b> with {@code SOCK_NONBLOCK|SOCK_CLOEXEC} (or accept then fcntl), retrying EINTR,
  * skipping connections that died in the queue, and closing the new fd if anything after it fails.</li>
  * </ol>
@@ -32,74 +28,46 @@ import org.tryaccept.AcceptBuffer;
 public final class AcceptEngine {
     /** Connections that die in the queue are skipped; stop after this many in one call. */
     static final int MAX_GONE_PER_CALL = 1024;
-    static final int SOCKADDR_CAPACITY = 128;
 
     private final Platform platform;
     private final Syscalls sys;
-    private final FdAccess fds;
+    private final ListenerFds listeners;
+    private final Readiness readiness;
     private final int eintr;
     private final int eagain;
     private final int pollin;
     private final int acceptFlags;
     private final boolean accept4;
     private final String acceptCall;
-    private final EpollReadiness epoll;
 
-    public AcceptEngine(Platform platform, Syscalls sys, FdAccess fds) {
-        this(platform, sys, fds, false);
+    /** @param readiness the OS's readiness check, or null to ask {@code poll} */
+    public AcceptEngine(Platform platform, Syscalls sys, ListenerFds listeners, Readiness readiness) {
+        this.platform = platform;
+        this.sys = sys;
+        this.listeners = listeners;
+        this.readiness = readiness;
+        this.eintr = platform.eintr();
+        this.eagain = platform.eagain();
+        this.pollin = platform.poll().pollin();
+        this.acceptFlags = platform.accept().flags();
+        this.accept4 = platform.accept().usesAccept4();
+        this.acceptCall = platform.accept().call();
+    }
+
+    /** @return how the nothing-pending path asks the kernel, e.g. "epoll" or "poll" */
+    public String readinessMode() {
+        return readiness != null ? readiness.mode() : "poll";
     }
 
     /**
-     * @param epollReadiness check readiness through one process-wide epoll instance (Linux, real
-     *                       system calls only) instead of {@code poll}; see {@link EpollReadiness}
+     * See {@link org.tryaccept.spi.ServerSocketsProvider#tryAccept}.
+     *
+     * @return the new fd, or -1 when nothing is pending
      */
-    public AcceptEngine(Platform platform, Syscalls sys, FdAccess fds, boolean epollReadiness) {
-        this.platform = platform;
-        this.sys = sys;
-        this.fds = fds;
-        this.eintr = platform.eintr();
-        this.eagain = platform.eagain();
-        this.pollin = platform.pollin();
-        this.acceptFlags = platform.acceptFlags();
-        this.accept4 = platform.usesAccept4();
-        this.acceptCall = platform.acceptCall();
-        this.epoll = epollReadiness ? new EpollReadiness(this) : null;
-    }
-
-    /** @return "epoll" or "poll": how the nothing-pending path asks the kernel */
-    public String readinessMode() {
-        return epoll != null ? "epoll" : "poll";
-    }
-
-    public Platform platform() {
-        return platform;
-    }
-
-    public Syscalls syscalls() {
-        return sys;
-    }
-
-    public FdAccess fdAccess() {
-        return fds;
-    }
-
-    /** See {@link org.tryaccept.ServerSockets#tryAccept(ServerSocketChannel, AcceptBuffer)}. */
-    public boolean tryAccept(ServerSocketChannel ch, AcceptBuffer into) throws IOException {
-        AcceptBufferAccess.Access buffers = AcceptBufferAccess.get();
-        buffers.enter(into);
-        try {
-            buffers.clear(into);
-            return acceptInto(ch, into, buffers);
-        } finally {
-            buffers.exit(into);
-        }
-    }
-
-    private boolean acceptInto(ServerSocketChannel ch, AcceptBuffer into, AcceptBufferAccess.Access buffers)
-            throws IOException {
-        int n = fds.fdOf(ch);
-        int revents = epoll != null ? epoll.check(ch, n) : EpollReadiness.USE_POLL;
-        if (revents == EpollReadiness.USE_POLL) {
+    public int tryAccept(ServerSocketChannel ch, MemorySegment sa, MemorySegment len) throws IOException {
+        int n = listeners.fdOf(ch);
+        int revents = readiness != null ? readiness.check(ch, n) : Readiness.USE_POLL;
+        if (revents == Readiness.USE_POLL) {
             while ((revents = sys.poll(n, pollin)) == -eintr) {
                 // poll with timeout 0 is rarely interrupted; just ask again
             }
@@ -108,7 +76,7 @@ public final class AcceptEngine {
             if (!ch.isOpen()) {
                 throw new ClosedChannelException();
             }
-            return false;
+            return -1;
         }
         if (revents < 0 || (revents & pollin) == 0) {
             // POLLNVAL/POLLHUP/an error: closed, never bound (a socket that is not listening reports
@@ -122,110 +90,71 @@ public final class AcceptEngine {
             if (revents < 0) {
                 throw platform.errno().exception("poll", -revents);
             }
-            return false;
+            return -1;
         }
-        return acceptReady(ch, n, into, buffers);
+        return acceptReady(ch, n, sa, len);
     }
 
-    private boolean acceptReady(ServerSocketChannel ch, int n, AcceptBuffer into, AcceptBufferAccess.Access buffers)
-            throws IOException {
-        int dup = duplicate(ch, n);
+    private int acceptReady(ServerSocketChannel ch, int n, MemorySegment sa, MemorySegment len) throws IOException {
+        int borrowed = listeners.borrow(ch, n);
         try {
             if (ch.isBlocking()) {
                 // Switched to blocking after ServerSockets checked: an accept now could block for ever.
                 throw new IllegalBlockingModeException();
             }
-            MemorySegment sa = buffers.sockaddr(into);
-            MemorySegment len = buffers.sockaddrLength(into);
             int gone = 0;
             while (true) {
-                len.set(ValueLayout.JAVA_INT, 0, SOCKADDR_CAPACITY);
-                int fd = accept4 ? sys.accept4(dup, sa, len, acceptFlags) : sys.accept(dup, sa, len);
+                len.set(ValueLayout.JAVA_INT, 0, SockaddrCodec.CAPACITY);
+                int fd = accept4 ? sys.accept4(borrowed, sa, len, acceptFlags) : sys.accept(borrowed, sa, len);
                 if (fd >= 0) {
-                    finish(fd, sa, len, into, buffers);
-                    return true;
+                    finish(fd, sa, len);
+                    return fd;
                 }
                 int errno = -fd;
                 if (errno == eintr) {
                     continue;
                 }
                 if (errno == eagain) {
-                    return false; // another thread (or the JDK's accept) took it
+                    return -1; // another thread (or the JDK's accept) took it
                 }
                 if (platform.isGone(errno)) {
                     if (++gone >= MAX_GONE_PER_CALL) {
-                        return false;
+                        return -1;
                     }
                     continue;
                 }
                 throw platform.errno().exception(acceptCall, errno);
             }
         } finally {
-            sys.close(dup); // our own duplicate: valid, and closing it cannot fail in a way that matters
+            listeners.release(borrowed);
         }
     }
 
-    /** Makes the new fd non-blocking and close-on-exec where accept4 could not, and records it. */
-    private void finish(int fd, MemorySegment sa, MemorySegment len, AcceptBuffer into, AcceptBufferAccess.Access buffers)
-            throws IOException {
+    /** Makes the new fd non-blocking and close-on-exec where accept4 could not, and checks its address. */
+    private void finish(int fd, MemorySegment sa, MemorySegment len) throws IOException {
         try {
             if (!accept4) {
-                int r = sys.fcntl(fd, platform.fSetfl(), platform.oNonblock());
+                Platform.Fcntl f = platform.fcntl();
+                int r = sys.fcntl(fd, f.fSetfl(), f.oNonblock());
                 if (r < 0) {
                     throw platform.errno().exception("fcntl(F_SETFL, O_NONBLOCK)", -r);
                 }
-                r = sys.fcntl(fd, platform.fSetfd(), platform.fdCloexec());
+                r = sys.fcntl(fd, f.fSetfd(), f.fdCloexec());
                 if (r < 0) {
                     throw platform.errno().exception("fcntl(F_SETFD, FD_CLOEXEC)", -r);
                 }
             }
-            int length = Math.min(len.get(ValueLayout.JAVA_INT, 0), SOCKADDR_CAPACITY);
+            int length = Math.min(len.get(ValueLayout.JAVA_INT, 0), SockaddrCodec.CAPACITY);
             if (platform.codec().family(sa, length) == null) {
                 throw new SocketException(acceptCall + " returned a peer address of an unknown family ("
                         + length + " bytes); the connection was closed");
             }
-            buffers.complete(into, fd, length, platform.codec());
         } catch (Throwable t) {
             int r = sys.close(fd);
             if (r < 0) {
                 t.addSuppressed(platform.errno().exception("close", -r));
             }
             throw t;
-        }
-    }
-
-    /**
-     * Duplicates the channel's fd with {@code F_DUPFD_CLOEXEC} and confirms the channel was still open
-     * afterwards, which proves the duplicate is the channel's socket. The caller must close it.
-     *
-     * @throws ClosedChannelException if the channel is (or becomes) closed
-     */
-    public int duplicate(ServerSocketChannel ch, int n) throws IOException {
-        int dup = sys.dupCloexec(n, platform.fDupfdCloexec());
-        if (dup < 0) {
-            if (!ch.isOpen()) {
-                throw new ClosedChannelException();
-            }
-            throw platform.errno().exception("fcntl(F_DUPFD_CLOEXEC)", -dup);
-        }
-        if (!ch.isOpen()) {
-            sys.close(dup);
-            throw new ClosedChannelException();
-        }
-        return dup;
-    }
-
-    /**
-     * Runs {@code op} on a transient duplicate of the channel's fd (for setsockopt and getsockopt).
-     *
-     * @return what {@code op} returned: a result, or {@code -errno} for the caller to map
-     */
-    public int onDuplicate(ServerSocketChannel ch, IntUnaryOperator op) throws IOException {
-        int dup = duplicate(ch, fds.fdOf(ch));
-        try {
-            return op.applyAsInt(dup);
-        } finally {
-            sys.close(dup);
         }
     }
 

@@ -1,75 +1,60 @@
 package org.tryaccept.internal;
 
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.Map;
 import org.tryaccept.ErrnoException;
+import org.tryaccept.spi.Errno;
 
 /**
- * One OS's errno numbers, names and texts; errno handling for the whole library goes through here
- * so that numbers are never compared across OSes (92 is ENOPROTOOPT on Linux, EPROTO on FreeBSD).
+ * One OS's errno numbers: a map from the numbers to the shared symbolic {@link Errno} names. Names
+ * and texts live once, in {@link Errno}; an OS module only says which number each name has.
  */
 public final class ErrnoTable {
     private final String os;
-    private final String[] names;
-    private final String[] texts;
-    private final Map<String, Integer> numbers = new HashMap<>();
+    private final Errno[] byNumber;
+    private final Map<Errno, Integer> numbers;
 
-    private ErrnoTable(String os, String[] names, String[] texts) {
+    private ErrnoTable(String os, Map<Errno, Integer> numbers) {
         this.os = os;
-        this.names = names;
-        this.texts = texts;
-        for (int i = 0; i < names.length; i++) {
-            if (names[i] != null) {
-                numbers.putIfAbsent(names[i], i);
+        this.numbers = new EnumMap<>(numbers);
+        int max = numbers.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        this.byNumber = new Errno[max + 1];
+        numbers.forEach((name, n) -> {
+            if (n <= 0) {
+                throw new IllegalArgumentException(os + " " + name + " must be a positive number, got " + n);
             }
-        }
+            if (byNumber[n] != null) {
+                throw new IllegalArgumentException(os + " errno " + n + " listed twice: " + byNumber[n] + ", " + name);
+            }
+            byNumber[n] = name;
+        });
     }
 
-    /**
-     * @param os      the OS these numbers belong to, for messages
-     * @param entries triples of (Integer number, String name, String text)
-     */
-    public static ErrnoTable of(String os, Object... entries) {
-        if (entries.length % 3 != 0) {
-            throw new IllegalArgumentException("entries come in (number, name, text) triples");
-        }
-        int max = 0;
-        for (int i = 0; i < entries.length; i += 3) {
-            max = Math.max(max, (Integer) entries[i]);
-        }
-        String[] names = new String[max + 1];
-        String[] texts = new String[max + 1];
-        for (int i = 0; i < entries.length; i += 3) {
-            int n = (Integer) entries[i];
-            if (names[n] != null) {
-                throw new IllegalArgumentException(os + " errno " + n + " listed twice: " + names[n] + ", " + entries[i + 1]);
-            }
-            names[n] = (String) entries[i + 1];
-            texts[n] = (String) entries[i + 2];
-        }
-        return new ErrnoTable(os, names, texts);
+    /** @param numbers each name's number on {@code os} */
+    public static ErrnoTable of(String os, Map<Errno, Integer> numbers) {
+        return new ErrnoTable(os, numbers);
     }
 
     public String os() {
         return os;
     }
 
-    /** @return the symbolic name, or {@code "errno N"} for numbers not in the table */
-    public String name(int errno) {
-        return errno >= 0 && errno < names.length && names[errno] != null ? names[errno] : "errno " + errno;
+    /** @return the symbolic name for a number, or null when this table does not know it */
+    public Errno symbol(int errno) {
+        return errno > 0 && errno < byNumber.length ? byNumber[errno] : null;
     }
 
-    /** @return a short description, or {@code "unknown error"} */
-    public String text(int errno) {
-        return errno >= 0 && errno < texts.length && texts[errno] != null ? texts[errno] : "unknown error";
+    /** @return the symbolic name, or {@code "errno N"} for numbers not in the table */
+    public String name(int errno) {
+        Errno e = symbol(errno);
+        return e != null ? e.name() : "errno " + errno;
     }
 
     /**
-     * @return the number for a name on this OS
+     * @return the number of {@code name} on this OS
      * @throws IllegalArgumentException if this OS has no such errno
      */
-    public int number(String name) {
+    public int number(Errno name) {
         Integer n = numbers.get(name);
         if (n == null) {
             throw new IllegalArgumentException(os + " has no errno " + name);
@@ -77,22 +62,23 @@ public final class ErrnoTable {
         return n;
     }
 
-    public boolean has(String name) {
+    public boolean has(Errno name) {
         return numbers.containsKey(name);
-    }
-
-    /** @return every (number) this table names, ascending */
-    public int[] numbers() {
-        return numbers.values().stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
     }
 
     /** @return the typed exception for a failed call, message like {@code accept4: EMFILE (Too many open files)} */
     public ErrnoException exception(String call, int errno) {
-        return new ErrnoException(call, errno, name(errno), text(errno));
+        Errno e = symbol(errno);
+        return new ErrnoException(call, errno, name(errno), e != null ? e.description() : "unknown error");
+    }
+
+    /** @return the exception for {@code name}, with a more helpful text than the generic one */
+    public ErrnoException exception(String call, Errno name, String description) {
+        return new ErrnoException(call, number(name), name.name(), description);
     }
 
     @Override
     public String toString() {
-        return "ErrnoTable[" + os + ", " + Arrays.stream(names).filter(x -> x != null).count() + " names]";
+        return "ErrnoTable[" + os + ", " + numbers.size() + " names]";
     }
 }

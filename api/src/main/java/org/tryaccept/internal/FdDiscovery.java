@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import jdk.net.ExtendedSocketOptions;
+import org.tryaccept.spi.SockaddrCodec;
 
 /**
  * Flag-free fd lookup: scans this process's fds for the listening stream socket whose local address
@@ -33,6 +34,7 @@ final class FdDiscovery extends FdAccess {
     private static final int SCAN_LIMIT = 65_536;
 
     private final Platform platform;
+    private final Platform.Discovery d;
     private final Syscalls sys;
     /**
      * Shared by every instance: an fd number is a fact about the process, not about one provider. It is
@@ -49,6 +51,7 @@ final class FdDiscovery extends FdAccess {
 
     FdDiscovery(Platform platform, Syscalls sys) {
         this.platform = platform;
+        this.d = platform.discovery();
         this.sys = sys;
     }
 
@@ -83,18 +86,18 @@ final class FdDiscovery extends FdAccess {
         }
         List<Integer> matches = new ArrayList<>(2);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sa = arena.allocate(128, 8);
+            MemorySegment sa = arena.allocate(SockaddrCodec.CAPACITY, 8);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             for (int fd : candidates()) {
-                if (sys.getsockoptInt(fd, platform.solSocket(), platform.soAcceptconn()) != 1
-                        || sys.getsockoptInt(fd, platform.solSocket(), platform.soType()) != platform.sockStream()) {
+                if (sys.getsockoptInt(fd, d.solSocket(), d.soAcceptconn()) != 1
+                        || sys.getsockoptInt(fd, d.solSocket(), d.soType()) != d.sockStream()) {
                     continue;
                 }
-                len.set(ValueLayout.JAVA_INT, 0, 128);
+                len.set(ValueLayout.JAVA_INT, 0, SockaddrCodec.CAPACITY);
                 if (sys.getsockname(fd, sa, len) < 0) {
                     continue;
                 }
-                int n = Math.min(len.get(ValueLayout.JAVA_INT, 0), 128);
+                int n = Math.min(len.get(ValueLayout.JAVA_INT, 0), SockaddrCodec.CAPACITY);
                 try {
                     if (local.equals(platform.codec().decode(sa, n))) {
                         matches.add(fd);
@@ -119,12 +122,12 @@ final class FdDiscovery extends FdAccess {
     private int disambiguate(ServerSocketChannel ch, SocketAddress local, List<Integer> matches) throws IOException {
         if (matches.isEmpty()) {
             throw new IOException("tryaccept: found no listening socket for " + local
-                    + "; add --add-exports java.base/sun.nio.ch=" + moduleNameForFlag() + " to read the fd directly");
+                    + "; add " + FLAG_HINT + " to read the fd directly");
         }
         if (local instanceof UnixDomainSocketAddress
                 || !ch.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
             throw new IOException("tryaccept: " + matches.size() + " listening sockets share " + local
-                    + " and cannot be told apart; add --add-exports java.base/sun.nio.ch=" + moduleNameForFlag());
+                    + " and cannot be told apart; add " + FLAG_HINT);
         }
         int original = ch.getOption(ExtendedSocketOptions.TCP_KEEPIDLE);
         int marker;
@@ -135,7 +138,7 @@ final class FdDiscovery extends FdAccess {
         ch.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, marker);
         try {
             for (int fd : matches) {
-                if (sys.getsockoptInt(fd, platform.ipprotoTcp(), platform.tcpKeepidle()) == marker) {
+                if (sys.getsockoptInt(fd, d.ipprotoTcp(), d.tcpKeepidle()) == marker) {
                     marked.add(fd);
                 }
             }
@@ -144,7 +147,7 @@ final class FdDiscovery extends FdAccess {
         }
         if (marked.size() != 1) {
             throw new IOException("tryaccept: could not tell " + matches.size() + " listeners on " + local
-                    + " apart; add --add-exports java.base/sun.nio.ch=" + moduleNameForFlag());
+                    + " apart; add " + FLAG_HINT);
         }
         return marked.get(0);
     }

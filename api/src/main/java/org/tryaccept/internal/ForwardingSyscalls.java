@@ -3,17 +3,12 @@ package org.tryaccept.internal;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link Syscalls} that pass every call to another instance. Fault-injection layers (tests, the
- * conformance kit) extend it and override only the calls they script.
+ * {@link Syscalls} that pass every call to another instance. Fault-injection layers (tests, and
+ * {@link FaultInjectingSyscalls} behind the SPI's {@code withFaults}) extend it and override only the calls they script.
  */
 public class ForwardingSyscalls implements Syscalls {
     /** Where calls go; the C library unless given. */
     protected final Syscalls real;
-
-    /** Forwards to the C library. */
-    public ForwardingSyscalls() {
-        this(LibcSyscalls.INSTANCE);
-    }
 
     public ForwardingSyscalls(Syscalls real) {
         this.real = real;

@@ -46,7 +46,7 @@ final class JdkFdAccess extends FdAccess {
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(new IllegalStateException(
                         "tryaccept: sun.nio.ch.SelChImpl#getFDVal is not accessible; "
-                                + "add --add-exports java.base/sun.nio.ch=" + moduleNameForFlag(), e));
+                                + "add " + FLAG_HINT, e));
             }
         }
     }

@@ -61,10 +61,6 @@ public final class LayoutSockaddrCodec implements SockaddrCodec {
         this.sunPathSize = sunPathSize;
     }
 
-    public static LayoutSockaddrCodec linux() {
-        return new LayoutSockaddrCodec(false, 1, 2, 10, 108);
-    }
-
     /** @return the raw family number, or -1 if the bytes cannot hold one */
     public int rawFamily(MemorySegment sa, int length) {
         int n = limit(sa, length);

@@ -5,8 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.SocketOption;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
-import org.tryaccept.AcceptBuffer;
-import org.tryaccept.internal.AcceptBufferAccess;
 
 /**
  * Service-provider interface: one implementation per operating system, found with
@@ -19,8 +17,9 @@ import org.tryaccept.internal.AcceptBufferAccess;
  * concurrently: they answer {@link java.nio.channels.ClosedChannelException}, and must never act on
  * a file descriptor number the channel no longer owns.
  *
- * <p>Register an implementation in {@code module-info.java} and, for the class path, in
- * {@code META-INF/services/org.tryaccept.spi.ServerSocketsProvider}:
+ * <p>Everything a provider receives and returns is a JDK type or a type of this package, so a provider
+ * can be written from scratch in its own module. Register it in {@code module-info.java} and, for the
+ * class path, in {@code META-INF/services/org.tryaccept.spi.ServerSocketsProvider}:
  *
  * <pre>{@code
  * module com.example.tryaccept.solaris {
@@ -30,6 +29,8 @@ import org.tryaccept.internal.AcceptBufferAccess;
  * }</pre>
  *
  * The conformance kit ({@code tryaccept-conformance}) checks an implementation against the contract.
+ *
+ * @since 0.1
  */
 public abstract class ServerSocketsProvider {
 
@@ -44,12 +45,24 @@ public abstract class ServerSocketsProvider {
     public abstract String name();
 
     /**
-     * Accepts one pending connection into {@code into}, or returns false when nothing is pending.
-     * Must not throw, and should not allocate, when nothing is pending.
+     * Accepts one pending connection. The kernel writes the peer's {@code struct sockaddr} into
+     * {@code peer} and its length into {@code peerLength}, as {@code accept(2)} does with its
+     * {@code addr} and {@code addrlen} arguments.
      *
-     * @see org.tryaccept.ServerSockets#tryAccept(ServerSocketChannel, AcceptBuffer)
+     * <p>Must not throw, and should not allocate, when nothing is pending. The returned fd is
+     * non-blocking and close-on-exec, and its address decodes with {@link #sockaddrCodec()}; when
+     * anything fails after the kernel handed the fd out, the provider closes it before it throws.
+     *
+     * @param peer       native memory of at least {@link SockaddrCodec#CAPACITY} bytes
+     * @param peerLength a native {@code socklen_t} (4 bytes); its value on entry is not used
+     * @return the new fd, or -1 when nothing is pending
+     * @see org.tryaccept.ServerSockets#tryAccept(ServerSocketChannel, org.tryaccept.AcceptBuffer)
      */
-    public abstract boolean tryAccept(ServerSocketChannel listener, AcceptBuffer into) throws IOException;
+    public abstract int tryAccept(ServerSocketChannel listener, MemorySegment peer, MemorySegment peerLength)
+            throws IOException;
+
+    /** @return the codec that reads the peer addresses {@link #tryAccept} writes */
+    public abstract SockaddrCodec sockaddrCodec();
 
     /** @return the library options ({@link org.tryaccept.ServerSocketOptions}) this provider supports */
     public abstract Set<SocketOption<?>> supportedOptions();
@@ -71,26 +84,22 @@ public abstract class ServerSocketsProvider {
     /** Closes a file descriptor that an accept handed out. */
     public abstract void close(int fd) throws IOException;
 
+    /**
+     * The fault-injection seam of the conformance kit: a provider of the same implementation whose
+     * accept path asks {@code faults} before its system calls and reports to it every fd it opens and
+     * closes. Everything else, readiness checks included, stays real. The kit's errno properties use
+     * it to produce the errors the kernel will not produce on demand (EINTR, ECONNABORTED, EMFILE, a
+     * failing fcntl after accept).
+     *
+     * @return a new provider instance that routes its accept path through {@code faults}
+     * @throws UnsupportedOperationException if this provider offers no such seam (the default)
+     */
+    public ServerSocketsProvider withFaults(FaultInjector faults) {
+        throw new UnsupportedOperationException(name() + " offers no fault-injection seam");
+    }
+
     @Override
     public String toString() {
         return name();
-    }
-
-    /** @return the native {@code sockaddr_storage} (128 bytes) the kernel should write the peer into */
-    protected static MemorySegment sockaddrOf(AcceptBuffer into) {
-        return AcceptBufferAccess.get().sockaddr(into);
-    }
-
-    /** @return the native {@code socklen_t} that goes with {@link #sockaddrOf} */
-    protected static MemorySegment sockaddrLengthOf(AcceptBuffer into) {
-        return AcceptBufferAccess.get().sockaddrLength(into);
-    }
-
-    /**
-     * Records an accepted connection in {@code into}: the fd, the number of valid bytes in
-     * {@link #sockaddrOf}, and the codec that reads them.
-     */
-    protected static void complete(AcceptBuffer into, int fd, int sockaddrLength, SockaddrCodec codec) {
-        AcceptBufferAccess.get().complete(into, fd, sockaddrLength, codec);
     }
 }

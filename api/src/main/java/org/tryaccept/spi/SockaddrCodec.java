@@ -17,8 +17,16 @@ import java.net.SocketException;
  * SockaddrCodec codec = ...;                       // supplied by a provider
  * SocketAddress peer = codec.decode(sockaddr, len); // e.g. /127.0.0.1:52814
  * }</pre>
+ *
+ * @since 0.1
  */
 public interface SockaddrCodec {
+
+    /**
+     * {@code sizeof(struct sockaddr_storage)} on Linux, FreeBSD and macOS ({@code <sys/socket.h>}):
+     * room for any peer address an accept can return.
+     */
+    int CAPACITY = 128;
 
     /**
      * @return {@code StandardProtocolFamily.INET}, {@code INET6} or {@code UNIX}, or {@code null}

@@ -1,8 +1,13 @@
 package org.tryaccept.bsd;
 
+import static java.util.Map.entry;
+
+import java.util.Map;
+import java.util.Set;
 import org.tryaccept.internal.ErrnoTable;
 import org.tryaccept.internal.LayoutSockaddrCodec;
 import org.tryaccept.internal.Platform;
+import org.tryaccept.spi.Errno;
 
 /**
  * FreeBSD numbers, identical on amd64 and arm64. Source of every value:
@@ -73,6 +78,7 @@ final class FreeBsdConstants {
 
     // poll (sys/sys/poll.h)
     static final int POLLIN = 0x0001;
+    static final int NFDS_T_BYTES = 4; // typedef unsigned int nfds_t
 
     // struct sockaddr_un.sun_path (section 7)
     static final int SUN_PATH_SIZE = 104;
@@ -87,44 +93,31 @@ final class FreeBsdConstants {
     /** The accf_data(4) filter: hold a connection until data arrives. */
     static final String DATAREADY = "dataready";
 
-    static final ErrnoTable ERRNO = ErrnoTable.of("FreeBSD",
-            EPERM, "EPERM", "Operation not permitted",
-            ENOENT, "ENOENT", "No such file or directory",
-            EINTR, "EINTR", "Interrupted system call",
-            EBADF, "EBADF", "Bad file descriptor",
-            ENOMEM, "ENOMEM", "Cannot allocate memory",
-            EFAULT, "EFAULT", "Bad address",
-            EINVAL, "EINVAL", "Invalid argument",
-            ENFILE, "ENFILE", "Too many open files in system",
-            EMFILE, "EMFILE", "Too many open files",
-            EAGAIN, "EAGAIN", "Resource temporarily unavailable",
-            EINPROGRESS, "EINPROGRESS", "Operation now in progress",
-            ENOTSOCK, "ENOTSOCK", "Socket operation on non-socket",
-            ENOPROTOOPT, "ENOPROTOOPT", "Protocol not available",
-            EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported",
-            EADDRINUSE, "EADDRINUSE", "Address already in use",
-            ENETDOWN, "ENETDOWN", "Network is down",
-            ENETUNREACH, "ENETUNREACH", "Network is unreachable",
-            ECONNABORTED, "ECONNABORTED", "Software caused connection abort",
-            ECONNRESET, "ECONNRESET", "Connection reset by peer",
-            ENOBUFS, "ENOBUFS", "No buffer space available",
-            ETIMEDOUT, "ETIMEDOUT", "Operation timed out",
-            ECONNREFUSED, "ECONNREFUSED", "Connection refused",
-            EHOSTDOWN, "EHOSTDOWN", "Host is down",
-            EHOSTUNREACH, "EHOSTUNREACH", "No route to host",
-            EPROTO, "EPROTO", "Protocol error");
+    static final ErrnoTable ERRNO = ErrnoTable.of("FreeBSD", Map.ofEntries(
+            entry(Errno.EPERM, EPERM), entry(Errno.ENOENT, ENOENT), entry(Errno.EINTR, EINTR),
+            entry(Errno.EBADF, EBADF), entry(Errno.ENOMEM, ENOMEM), entry(Errno.EFAULT, EFAULT),
+            entry(Errno.EINVAL, EINVAL), entry(Errno.ENFILE, ENFILE), entry(Errno.EMFILE, EMFILE),
+            entry(Errno.EAGAIN, EAGAIN), entry(Errno.EINPROGRESS, EINPROGRESS),
+            entry(Errno.ENOTSOCK, ENOTSOCK), entry(Errno.ENOPROTOOPT, ENOPROTOOPT),
+            entry(Errno.EOPNOTSUPP, EOPNOTSUPP), entry(Errno.EADDRINUSE, EADDRINUSE),
+            entry(Errno.ENETDOWN, ENETDOWN), entry(Errno.ENETUNREACH, ENETUNREACH),
+            entry(Errno.ECONNABORTED, ECONNABORTED), entry(Errno.ECONNRESET, ECONNRESET),
+            entry(Errno.ENOBUFS, ENOBUFS), entry(Errno.ETIMEDOUT, ETIMEDOUT),
+            entry(Errno.ECONNREFUSED, ECONNREFUSED), entry(Errno.EHOSTDOWN, EHOSTDOWN),
+            entry(Errno.EHOSTUNREACH, EHOSTUNREACH), entry(Errno.EPROTO, EPROTO)));
 
     /**
      * A connection that was reset while it waited on the listen queue (accept(2): ECONNABORTED).
      * FreeBSD does not pass pending network errors through accept as Linux does (section 9.2).
      */
-    static final int[] GONE = {ECONNABORTED};
+    static final Set<Errno> GONE = Errno.CONNECTION_GONE;
 
     static Platform platform() {
         return new Platform("FreeBSD", ERRNO,
                 new LayoutSockaddrCodec(true, AF_UNIX, AF_INET, AF_INET6, SUN_PATH_SIZE),
-                SOCK_NONBLOCK | SOCK_CLOEXEC, GONE,
-                F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK,
-                SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPIDLE, POLLIN);
+                Platform.Accept.accept4(SOCK_NONBLOCK | SOCK_CLOEXEC, GONE),
+                new Platform.Fcntl(F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK),
+                new Platform.Discovery(SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPIDLE),
+                new Platform.Poll(POLLIN, NFDS_T_BYTES));
     }
 }

@@ -6,6 +6,7 @@ import static org.tryaccept.bsd.FreeBsdConstants.AF_NAME_SIZE;
 import static org.tryaccept.bsd.FreeBsdConstants.DATAREADY;
 import static org.tryaccept.bsd.FreeBsdConstants.EINVAL;
 import static org.tryaccept.bsd.FreeBsdConstants.ENOENT;
+import static org.tryaccept.bsd.FreeBsdConstants.ERRNO;
 import static org.tryaccept.bsd.FreeBsdConstants.SOL_SOCKET;
 import static org.tryaccept.bsd.FreeBsdConstants.SO_ACCEPTCONN;
 import static org.tryaccept.bsd.FreeBsdConstants.SO_ACCEPTFILTER;
@@ -20,12 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.tryaccept.ErrnoException;
 import org.tryaccept.ServerSocketOptions;
-import org.tryaccept.internal.AcceptEngine;
 import org.tryaccept.internal.FdAccess;
 import org.tryaccept.internal.FfmProvider;
 import org.tryaccept.internal.OsFamily;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
+import org.tryaccept.spi.Errno;
 
 /**
  * FreeBSD: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}, so the new fd is non-blocking and
@@ -52,12 +53,14 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
     public FreeBsdServerSocketsProvider() {
     }
 
-    /**
-     * For tests: given system calls (the fault-injection seam) and, when not null, a given fd access
-     * mode. This package is not exported; users never see this constructor on the module path.
-     */
-    public FreeBsdServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+    /** For this module's tests: given system calls and, when not null, a given fd access mode. */
+    FreeBsdServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
         super(syscalls, fdAccess);
+    }
+
+    @Override
+    protected FfmProvider over(Syscalls syscalls, FdAccess fdAccess) {
+        return new FreeBsdServerSocketsProvider(syscalls, fdAccess);
     }
 
     @Override
@@ -87,18 +90,17 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
         if (n < 0) {
             throw new IllegalArgumentException("TCP_DEFER_ACCEPT must be >= 0 (0 removes the accept filter), got " + n);
         }
-        AcceptEngine engine = engine();
-        Syscalls sys = engine.syscalls();
+        Syscalls sys = syscalls();
         try (Arena arena = Arena.ofConfined()) {
             // The kernel deletes the filter when the option value pointer is NULL (uipc_accf.c,
             // accept_filt_setopt: "the simple delete case"); kern_setsockopt wants length 0 with it.
             MemorySegment arg = n > 0 ? filterArg(arena, DATAREADY) : MemorySegment.NULL;
             int length = n > 0 ? ACCEPT_FILTER_ARG_SIZE : 0;
             Diagnosis d = new Diagnosis(arena);
-            int r = engine.onDuplicate(listener, fd -> {
+            int r = listeners().onBorrowed(listener, fd -> {
                 int res = sys.setsockopt(fd, SOL_SOCKET, SO_ACCEPTFILTER, arg, length);
                 if (res == -EINVAL) {
-                    d.inspect(sys, fd); // same duplicate: the answer is about this very socket
+                    d.inspect(sys, fd); // same borrowed fd: the answer is about this very socket
                 }
                 return res;
             });
@@ -107,7 +109,7 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
             }
             int errno = -r;
             if (errno == ENOENT && n > 0) {
-                throw new ErrnoException(SET_CALL, errno, "ENOENT", "the \"dataready\" accept filter is not in the"
+                throw ERRNO.exception(SET_CALL, Errno.ENOENT, "the \"dataready\" accept filter is not in the"
                         + " kernel; load it with 'kldload accf_data' (or accf_data_load=\"YES\" in /boot/loader.conf)");
             }
             if (errno == EINVAL) {
@@ -118,34 +120,33 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
                     return; // already deferring: installing twice is EINVAL in the kernel, a no-op here
                 }
                 if (n > 0 && d.installed != null) {
-                    throw new ErrnoException(SET_CALL, errno, "EINVAL", "the listener already has the accept filter \""
+                    throw ERRNO.exception(SET_CALL, Errno.EINVAL, "the listener already has the accept filter \""
                             + d.installed + "\"; set TCP_DEFER_ACCEPT to 0 to remove it first");
                 }
             }
-            throw FreeBsdConstants.ERRNO.exception(SET_CALL, errno);
+            throw ERRNO.exception(SET_CALL, errno);
         }
     }
 
     @Override
     public <T> T getOption(ServerSocketChannel listener, SocketOption<T> option) throws IOException {
         requireDeferAccept(option);
-        AcceptEngine engine = engine();
-        Syscalls sys = engine.syscalls();
+        Syscalls sys = syscalls();
         try (Arena arena = Arena.ofConfined()) {
             Diagnosis d = new Diagnosis(arena);
-            int r = engine.onDuplicate(listener, fd -> d.inspect(sys, fd));
+            int r = listeners().onBorrowed(listener, fd -> d.inspect(sys, fd));
             if (r >= 0) {
                 return option.type().cast(DATAREADY.equals(d.installed) ? 1 : 0);
             }
             if (-r == EINVAL && d.listening != 1) {
                 throw notListening(GET_CALL);
             }
-            throw FreeBsdConstants.ERRNO.exception(GET_CALL, -r);
+            throw ERRNO.exception(GET_CALL, -r);
         }
     }
 
     private static ErrnoException notListening(String call) {
-        return new ErrnoException(call, EINVAL, "EINVAL",
+        return ERRNO.exception(call, Errno.EINVAL,
                 "the socket is not listening; accept filters need a bound ServerSocketChannel");
     }
 

@@ -23,12 +23,14 @@ public final class MacOsServerSocketsProvider extends FfmProvider {
     public MacOsServerSocketsProvider() {
     }
 
-    /**
-     * For tests: given system calls (the fault-injection seam) and, when not null, a given fd access
-     * mode. This package is not exported; users never see this constructor on the module path.
-     */
-    public MacOsServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+    /** For this module's tests: given system calls and, when not null, a given fd access mode. */
+    MacOsServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
         super(syscalls, fdAccess);
+    }
+
+    @Override
+    protected FfmProvider over(Syscalls syscalls, FdAccess fdAccess) {
+        return new MacOsServerSocketsProvider(syscalls, fdAccess);
     }
 
     @Override

@@ -1,20 +1,24 @@
 package org.tryaccept.linux;
 
+import static java.util.Map.entry;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
 import org.tryaccept.internal.ErrnoTable;
 import org.tryaccept.internal.LayoutSockaddrCodec;
 import org.tryaccept.internal.Platform;
+import org.tryaccept.spi.Errno;
 
 /**
- * Linux numbers, identical on x86_64 and aarch64 (asm-generic UAPI). Source of every value:
- * {@code shared/notes/platform-constants.md} (checked there with gcc against glibc 2.36 and the kernel
- * UAPI headers); POLLIN and TCP_KEEPIDLE, which that note does not list, were printed by gcc on this
- * machine from {@code <poll.h>} and {@code <netinet/tcp.h>}.
+ * Linux numbers, identical on x86_64 and aarch64 (asm-generic UAPI). Each group names the header it
+ * comes from; every value was printed by gcc against glibc 2.36 and the kernel UAPI headers on x86_64.
  */
 final class LinuxConstants {
     private LinuxConstants() {
     }
 
-    // errno (section 1)
+    // errno (<asm-generic/errno-base.h>, <asm-generic/errno.h>)
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -22,9 +26,11 @@ final class LinuxConstants {
     static final int EAGAIN = 11;
     static final int ENOMEM = 12;
     static final int EFAULT = 14;
+    static final int EEXIST = 17;
     static final int EINVAL = 22;
     static final int ENFILE = 23;
     static final int EMFILE = 24;
+    static final int EPIPE = 32;
     static final int ENONET = 64;
     static final int EPROTO = 71;
     static final int ENOTSOCK = 88;
@@ -36,13 +42,14 @@ final class LinuxConstants {
     static final int ECONNABORTED = 103;
     static final int ECONNRESET = 104;
     static final int ENOBUFS = 105;
+    static final int ENOTCONN = 107;
     static final int ETIMEDOUT = 110;
     static final int ECONNREFUSED = 111;
     static final int EHOSTDOWN = 112;
     static final int EHOSTUNREACH = 113;
     static final int EINPROGRESS = 115;
 
-    // families, types, accept4 flags (section 2)
+    // families, types, accept4 flags (<bits/socket.h>, <bits/socket_type.h>; accept(2))
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
@@ -50,7 +57,7 @@ final class LinuxConstants {
     static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
 
-    // socket options (sections 3 and 4)
+    // socket options (<asm-generic/socket.h>, <netinet/in.h>, <netinet/tcp.h>; tcp(7))
     static final int SOL_SOCKET = 1;
     static final int SO_TYPE = 3;
     static final int SO_ACCEPTCONN = 30;
@@ -58,7 +65,7 @@ final class LinuxConstants {
     static final int TCP_KEEPIDLE = 4;
     static final int TCP_DEFER_ACCEPT = 9;
 
-    // fcntl (section 5)
+    // fcntl (<asm-generic/fcntl.h>, <bits/fcntl-linux.h>)
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
@@ -67,53 +74,50 @@ final class LinuxConstants {
     static final int O_NONBLOCK = 0x800;
     static final int F_DUPFD_CLOEXEC = 1030;
 
-    // poll
+    // poll (<poll.h>; poll(2): nfds_t is unsigned long)
     static final int POLLIN = 0x1;
+    static final int NFDS_T_BYTES = 8;
 
-    // sockaddr_un.sun_path (section 7)
+    // sockaddr_un.sun_path (<sys/un.h>; unix(7))
     static final int SUN_PATH_SIZE = 108;
 
-    static final ErrnoTable ERRNO = ErrnoTable.of("Linux",
-            EPERM, "EPERM", "Operation not permitted",
-            ENOENT, "ENOENT", "No such file or directory",
-            EINTR, "EINTR", "Interrupted system call",
-            EBADF, "EBADF", "Bad file descriptor",
-            EAGAIN, "EAGAIN", "Resource temporarily unavailable",
-            ENOMEM, "ENOMEM", "Cannot allocate memory",
-            EFAULT, "EFAULT", "Bad address",
-            EINVAL, "EINVAL", "Invalid argument",
-            ENFILE, "ENFILE", "Too many open files in system",
-            EMFILE, "EMFILE", "Too many open files",
-            ENONET, "ENONET", "Machine is not on the network",
-            EPROTO, "EPROTO", "Protocol error",
-            ENOTSOCK, "ENOTSOCK", "Socket operation on non-socket",
-            ENOPROTOOPT, "ENOPROTOOPT", "Protocol not available",
-            EOPNOTSUPP, "EOPNOTSUPP", "Operation not supported",
-            EADDRINUSE, "EADDRINUSE", "Address already in use",
-            ENETDOWN, "ENETDOWN", "Network is down",
-            ENETUNREACH, "ENETUNREACH", "Network is unreachable",
-            ECONNABORTED, "ECONNABORTED", "Software caused connection abort",
-            ECONNRESET, "ECONNRESET", "Connection reset by peer",
-            ENOBUFS, "ENOBUFS", "No buffer space available",
-            ETIMEDOUT, "ETIMEDOUT", "Connection timed out",
-            ECONNREFUSED, "ECONNREFUSED", "Connection refused",
-            EHOSTDOWN, "EHOSTDOWN", "Host is down",
-            EHOSTUNREACH, "EHOSTUNREACH", "No route to host",
-            EINPROGRESS, "EINPROGRESS", "Operation now in progress");
+    // epoll (<sys/epoll.h>, epoll_create(2), epoll_ctl(2))
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLLIN = 0x1;
+
+    static final ErrnoTable ERRNO = ErrnoTable.of("Linux", Map.ofEntries(
+            entry(Errno.EPERM, EPERM), entry(Errno.ENOENT, ENOENT), entry(Errno.EINTR, EINTR),
+            entry(Errno.EBADF, EBADF), entry(Errno.EAGAIN, EAGAIN), entry(Errno.ENOMEM, ENOMEM),
+            entry(Errno.EFAULT, EFAULT), entry(Errno.EEXIST, EEXIST), entry(Errno.EINVAL, EINVAL),
+            entry(Errno.ENFILE, ENFILE), entry(Errno.EMFILE, EMFILE), entry(Errno.EPIPE, EPIPE),
+            entry(Errno.ENONET, ENONET), entry(Errno.EPROTO, EPROTO), entry(Errno.ENOTSOCK, ENOTSOCK),
+            entry(Errno.ENOPROTOOPT, ENOPROTOOPT), entry(Errno.EOPNOTSUPP, EOPNOTSUPP),
+            entry(Errno.EADDRINUSE, EADDRINUSE), entry(Errno.ENETDOWN, ENETDOWN),
+            entry(Errno.ENETUNREACH, ENETUNREACH), entry(Errno.ECONNABORTED, ECONNABORTED),
+            entry(Errno.ECONNRESET, ECONNRESET), entry(Errno.ENOBUFS, ENOBUFS), entry(Errno.ENOTCONN, ENOTCONN),
+            entry(Errno.ETIMEDOUT, ETIMEDOUT), entry(Errno.ECONNREFUSED, ECONNREFUSED),
+            entry(Errno.EHOSTDOWN, EHOSTDOWN), entry(Errno.EHOSTUNREACH, EHOSTUNREACH),
+            entry(Errno.EINPROGRESS, EINPROGRESS)));
 
     /**
-     * ECONNABORTED, plus the pending network errors that accept(2) says to treat like EAGAIN
-     * (section 9.2): each means the connection at the head of the queue is gone.
+     * ECONNABORTED, plus the pending network errors that accept(2) says to treat like EAGAIN: each
+     * means the connection at the head of the queue is gone.
      */
-    static final int[] GONE = {
-        ECONNABORTED, ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH
-    };
+    static final Set<Errno> GONE = union(Errno.CONNECTION_GONE, Errno.PENDING_NETWORK_ERRORS);
 
     static Platform platform() {
         return new Platform("Linux", ERRNO,
                 new LayoutSockaddrCodec(false, AF_UNIX, AF_INET, AF_INET6, SUN_PATH_SIZE),
-                SOCK_NONBLOCK | SOCK_CLOEXEC, GONE,
-                F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK,
-                SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPIDLE, POLLIN);
+                Platform.Accept.accept4(SOCK_NONBLOCK | SOCK_CLOEXEC, GONE),
+                new Platform.Fcntl(F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK),
+                new Platform.Discovery(SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPIDLE),
+                new Platform.Poll(POLLIN, NFDS_T_BYTES));
+    }
+
+    private static Set<Errno> union(Set<Errno> a, Set<Errno> b) {
+        Set<Errno> all = EnumSet.copyOf(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 }

@@ -5,16 +5,18 @@ import java.net.SocketOption;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
 import org.tryaccept.ServerSocketOptions;
-import org.tryaccept.internal.AcceptEngine;
 import org.tryaccept.internal.FdAccess;
 import org.tryaccept.internal.FfmProvider;
+import org.tryaccept.internal.ListenerFds;
 import org.tryaccept.internal.OsFamily;
 import org.tryaccept.internal.Platform;
+import org.tryaccept.internal.Readiness;
 import org.tryaccept.internal.Syscalls;
 
 /**
  * Linux: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}, so the new fd is non-blocking and
- * close-on-exec atomically, and {@code TCP_DEFER_ACCEPT} as {@code setsockopt(IPPROTO_TCP, 9, n)}.
+ * close-on-exec atomically, readiness through one process-wide epoll instance, and
+ * {@code TCP_DEFER_ACCEPT} as {@code setsockopt(IPPROTO_TCP, TCP_DEFER_ACCEPT, n)} (tcp(7)).
  * Found by {@link java.util.ServiceLoader}; use {@link org.tryaccept.ServerSockets}, not this class.
  */
 public final class LinuxServerSocketsProvider extends FfmProvider {
@@ -23,13 +25,14 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
     public LinuxServerSocketsProvider() {
     }
 
-    /**
-     * For tests and the conformance kit: given system calls (the fault-injection seam) and, when not
-     * null, a given fd access mode. This package is not exported; users never see this constructor
-     * on the module path.
-     */
-    public LinuxServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+    /** For this module's tests: given system calls and, when not null, a given fd access mode. */
+    LinuxServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
         super(syscalls, fdAccess);
+    }
+
+    @Override
+    protected FfmProvider over(Syscalls syscalls, FdAccess fdAccess) {
+        return new LinuxServerSocketsProvider(syscalls, fdAccess);
     }
 
     @Override
@@ -49,8 +52,8 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
 
     /** Linux has epoll: the nothing-pending check costs about half of a poll. */
     @Override
-    protected boolean epollReadinessSupported() {
-        return true;
+    protected Readiness createReadiness(Platform platform, Syscalls sys, ListenerFds listeners) {
+        return new EpollReadiness(listeners);
     }
 
     @Override
@@ -65,8 +68,8 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
         if (seconds < 0) {
             throw new IllegalArgumentException("TCP_DEFER_ACCEPT must be >= 0 seconds (0 disables), got " + seconds);
         }
-        AcceptEngine engine = engine();
-        int r = engine.onDuplicate(listener, fd -> engine.syscalls().setsockoptInt(
+        Syscalls sys = syscalls();
+        int r = listeners().onBorrowed(listener, fd -> sys.setsockoptInt(
                 fd, LinuxConstants.IPPROTO_TCP, LinuxConstants.TCP_DEFER_ACCEPT, seconds));
         if (r < 0) {
             throw LinuxConstants.ERRNO.exception("setsockopt(TCP_DEFER_ACCEPT)", -r);
@@ -76,8 +79,8 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
     @Override
     public <T> T getOption(ServerSocketChannel listener, SocketOption<T> option) throws IOException {
         requireDeferAccept(option);
-        AcceptEngine engine = engine();
-        int r = engine.onDuplicate(listener, fd -> engine.syscalls().getsockoptInt(
+        Syscalls sys = syscalls();
+        int r = listeners().onBorrowed(listener, fd -> sys.getsockoptInt(
                 fd, LinuxConstants.IPPROTO_TCP, LinuxConstants.TCP_DEFER_ACCEPT));
         if (r < 0) {
             throw LinuxConstants.ERRNO.exception("getsockopt(TCP_DEFER_ACCEPT)", -r);

@@ -1,4 +1,4 @@
-package org.tryaccept.internal;
+package org.tryaccept.linux;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -14,6 +14,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.tryaccept.internal.ListenerFds;
+import org.tryaccept.internal.NativeBinder;
+import org.tryaccept.internal.Readiness;
 
 /**
  * Linux readiness check through one process-wide epoll instance instead of {@code poll}.
@@ -24,44 +27,32 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>How it stays safe and leak-free:
  * <ul>
- * <li>Each listener is registered once, level-triggered, through a transient duplicate (the same
- * dup-then-isOpen protocol as accept), with a unique 64-bit key as its event data. Closing the
- * duplicate does not unregister it: epoll drops an item only when the open file description itself
- * is released, which is the JDK's own {@code close()}. epoll holds no reference on the socket, so
- * {@code close()} still releases the port at once, and a recycled fd number is never involved.</li>
+ * <li>Each listener is registered once, level-triggered, through a borrowed fd ({@link ListenerFds}),
+ * with a unique 64-bit key as its event data. Releasing the borrowed fd does not unregister it: epoll
+ * drops an item only when the open file description itself is released (epoll(7), "Will closing a file
+ * descriptor cause it to be removed from all epoll interest lists?"), which is the JDK's own
+ * {@code close()}. epoll holds no reference on the socket, so {@code close()} still releases the port
+ * at once, and a recycled fd number is never involved.</li>
  * <li>The library owns exactly one extra fd for the life of the process (close-on-exec), whatever
  * the number of listeners; nothing is left behind per listener.</li>
  * <li>A listener's key is looked for among at most {@value #MAX_EVENTS} ready items; when the
  * answer may have been cut short (that many other listeners ready at once), or registration failed
  * (e.g. the {@code max_user_watches} limit), the caller falls back to {@code poll} for that call.</li>
  * </ul>
- * Layout of {@code struct epoll_event} ({@code <sys/epoll.h>}, checked with gcc here): packed on
- * x86_64 (12 bytes, data at offset 4), natural alignment elsewhere (16 bytes, data at offset 8).
- * Constants from {@code <sys/epoll.h>}, printed by gcc here: EPOLL_CLOEXEC 0x80000, EPOLL_CTL_ADD 1.
  */
-final class EpollReadiness {
-    /** Returned by {@link #check} when the caller should ask {@code poll} instead. */
-    static final int USE_POLL = Integer.MIN_VALUE;
-
+final class EpollReadiness implements Readiness {
     static final int MAX_EVENTS = 16;
-    private static final int EPOLL_CLOEXEC = 0x80000;
-    private static final int EPOLL_CTL_ADD = 1;
-    private static final int EPOLLIN = 0x1;
-    private static final boolean PACKED = System.getProperty("os.arch").equals("amd64")
-            || System.getProperty("os.arch").equals("x86_64");
-    static final int EVENT_SIZE = PACKED ? 12 : 16;
-    static final int DATA_OFFSET = PACKED ? 4 : 8;
 
     // Bound without errno capture. With timeout 0 epoll_wait does not sleep, so it cannot be
     // interrupted, and its other errors (EBADF, EFAULT, EINVAL) would be bugs here; capturing errno
     // would cost a segment slice per call that only C2's escape analysis removes, so without it the
     // nothing-pending path allocates nothing even before C2 has compiled it. A failure of any of the
     // three calls only means "ask poll instead", which reports errno.
-    private static final MethodHandle CREATE = LibcSyscalls.bindWithoutErrno("epoll_create1",
+    private static final MethodHandle CREATE = NativeBinder.bindWithoutErrno("epoll_create1",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle CTL = LibcSyscalls.bindWithoutErrno("epoll_ctl",
+    private static final MethodHandle CTL = NativeBinder.bindWithoutErrno("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle WAIT = LibcSyscalls.bindWithoutErrno("epoll_wait",
+    private static final MethodHandle WAIT = NativeBinder.bindWithoutErrno("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private static final AtomicLong KEYS = new AtomicLong();
@@ -69,7 +60,7 @@ final class EpollReadiness {
     private static final Map<ServerSocketChannel, Long> KEYS_BY_CHANNEL = new WeakHashMap<>();
     private static volatile int epfd = -1;
 
-    private final AcceptEngine engine;
+    private final ListenerFds listeners;
     private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
 
     /** Per-thread event buffer, and the channel this thread checked last. */
@@ -79,19 +70,21 @@ final class EpollReadiness {
         long key;
 
         PerThread() {
-            events = Arena.ofAuto().allocate((long) EVENT_SIZE * MAX_EVENTS, 8);
+            events = Arena.ofAuto().allocate((long) EpollLayout.EVENT_SIZE * MAX_EVENTS, 8);
         }
     }
 
-    EpollReadiness(AcceptEngine engine) {
-        this.engine = engine;
+    EpollReadiness(ListenerFds listeners) {
+        this.listeners = listeners;
     }
 
-    /**
-     * @param n the JDK's fd number of {@code ch}, used only to register it through a duplicate
-     * @return poll-style revents for {@code ch} (0 when nothing is pending), or {@link #USE_POLL}
-     */
-    int check(ServerSocketChannel ch, int n) throws IOException {
+    @Override
+    public String mode() {
+        return "epoll";
+    }
+
+    @Override
+    public int check(ServerSocketChannel ch, int n) throws IOException {
         PerThread t = perThread.get();
         long key;
         if (t.channel == ch) {
@@ -108,14 +101,14 @@ final class EpollReadiness {
         try {
             ready = (int) WAIT.invokeExact(epfd, t.events, MAX_EVENTS, 0);
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeBinder.rethrow(e);
         }
         if (ready < 0) {
             return USE_POLL;
         }
         for (int i = 0; i < ready; i++) {
-            long offset = (long) i * EVENT_SIZE;
-            if (t.events.get(JAVA_LONG_UNALIGNED, offset + DATA_OFFSET) == key) {
+            long offset = (long) i * EpollLayout.EVENT_SIZE;
+            if (t.events.get(JAVA_LONG_UNALIGNED, offset + EpollLayout.DATA_OFFSET) == key) {
                 return t.events.get(JAVA_INT_UNALIGNED, offset);
             }
         }
@@ -143,20 +136,18 @@ final class EpollReadiness {
         if (ep < 0) {
             return 0;
         }
-        int dup = engine.duplicate(ch, n); // ClosedChannelException if the channel is closed
+        int borrowed = listeners.borrow(ch, n); // ClosedChannelException if the channel is closed
         try (Arena arena = Arena.ofConfined()) {
             long key = KEYS.incrementAndGet();
-            MemorySegment event = arena.allocate(EVENT_SIZE, 8);
-            event.set(JAVA_INT_UNALIGNED, 0, EPOLLIN);
-            event.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, key);
-            int r = (int) CTL.invokeExact(ep, EPOLL_CTL_ADD, dup, event);
+            MemorySegment event = arena.allocate(EpollLayout.EVENT_SIZE, 8);
+            event.set(JAVA_INT_UNALIGNED, 0, LinuxConstants.EPOLLIN);
+            event.set(JAVA_LONG_UNALIGNED, EpollLayout.DATA_OFFSET, key);
+            int r = (int) CTL.invokeExact(ep, LinuxConstants.EPOLL_CTL_ADD, borrowed, event);
             return r == 0 ? key : 0;
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable e) {
-            throw new IllegalStateException(e);
+            throw NativeBinder.rethrow(e);
         } finally {
-            engine.syscalls().close(dup);
+            listeners.release(borrowed);
         }
     }
 
@@ -165,11 +156,9 @@ final class EpollReadiness {
         int ep = epfd;
         if (ep < 0) {
             try {
-                ep = (int) CREATE.invokeExact(EPOLL_CLOEXEC);
-            } catch (RuntimeException | Error e) {
-                throw e;
+                ep = (int) CREATE.invokeExact(LinuxConstants.EPOLL_CLOEXEC);
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw NativeBinder.rethrow(e);
             }
             epfd = ep; // called under KEYS_BY_CHANNEL's lock: created once
         }
