@@ -17,7 +17,7 @@ import java.net.UnixDomainSocketAddress;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Linux sockaddr layout on byte fixtures written by hand from platform-constants.md section 7:
+ * The Linux sockaddr layout on byte fixtures written by hand from <netinet/in.h>, <sys/un.h> and <bits/socket.h>:
  * family u16 little-endian at 0, port big-endian at 2, IPv4 at 4, flowinfo at 4 / IPv6 at 8 / scope
  * id (host order) at 24, sun_path at 2.
  */

@@ -33,6 +33,8 @@ import org.tryaccept.ServerSocketOptions;
  *     public ServerSocketsProvider provider() { return new MyProvider(); }
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public abstract class AbstractAcceptProperties implements ProviderUnderTest {
 

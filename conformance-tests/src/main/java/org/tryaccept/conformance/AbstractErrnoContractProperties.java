@@ -21,7 +21,7 @@ import org.tryaccept.spi.Errno;
 import org.tryaccept.spi.ServerSocketsProvider;
 
 /**
- * The errno rows of the section 3 table, over random sequences of accept results injected through the
+ * The errno rows of the accept contract (the README's "Errors" table), over random sequences of accept results injected through the
  * provider's fault-injection seam ({@link ServerSocketsProvider#withFaults}, scripted by
  * {@link ScriptedFaults}): EINTR is retried; ECONNABORTED (and on Linux the pending network errors
  * accept(2) lists) skip to the next connection; EAGAIN gives empty; EMFILE, ENFILE, ENOBUFS, ENOMEM,

@@ -38,6 +38,8 @@ import org.tryaccept.ServerSocketOptions;
  * </ul>
  * Every returned connection must be one the model admits, and none may come twice. Order is not
  * checked: with deferral, connections enter the queue when their data arrives, not when they connect.
+ *
+ * @since 0.1
  */
 public abstract class AbstractInterleavingProperties implements ProviderUnderTest {
 

@@ -34,6 +34,8 @@ import org.tryaccept.spi.SockaddrCodec;
  *     protected SockaddrLayout layout() { return new SockaddrLayout(true, 1, 2, 28, 104); }
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public abstract class AbstractSockaddrCodecProperties {
 

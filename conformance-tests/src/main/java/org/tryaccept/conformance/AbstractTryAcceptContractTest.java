@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.tryaccept.ServerSocketOptions;
 
 /**
- * Example-based checks of the section 3 and 4 contract tables: the states of the listener (closed, not
+ * Example-based checks of the accept and TCP_DEFER_ACCEPT contract (the README's "Errors" and
+ * TCP_DEFER_ACCEPT sections): the states of the listener (closed, not
  * bound), the accepted fd, the option contract, thread safety and the close race, and the allocation
  * of the nothing-pending path. Subclass it and return your provider:
  *
@@ -36,6 +37,8 @@ import org.tryaccept.ServerSocketOptions;
  *     public ServerSocketsProvider provider() { return new MyProvider(); }
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class AbstractTryAcceptContractTest implements ProviderUnderTest {

@@ -16,6 +16,8 @@ import org.tryaccept.spi.SockaddrCodec;
  * what it returned with the provider's own {@link SockaddrCodec}, copying it so the memory can be reused. Loopback
  * connections reach the accept queue a moment after the client's {@code connect} returns (the server
  * side runs in a softirq that may be deferred), so "must be accepted" waits a bounded time.
+ *
+ * @since 0.1
  */
 public final class Acceptor {
     /** How long a connection that must be pending may take to show up. */

@@ -18,6 +18,8 @@ import java.util.stream.Stream;
  * File-descriptor facts the kit asserts: the flags of an accepted fd (read with its own {@code fcntl},
  * in the host OS's numbers, never through the provider under test) and how many fds the process has
  * open (for leak checks).
+ *
+ * @since 0.1
  */
 public final class FdChecks {
     private static final Path[] FD_DIRS = {Path.of("/proc/self/fd"), Path.of("/dev/fd")};

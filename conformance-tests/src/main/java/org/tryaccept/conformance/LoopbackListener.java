@@ -24,6 +24,8 @@ import java.util.List;
  *     // new Acceptor(provider).tryOnce(l.channel()) ...
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class LoopbackListener implements AutoCloseable {
     private final ListenerKind kind;

@@ -67,7 +67,7 @@ class PlatformConstantsTest {
         assertEquals(FREEBSD_F_DUPFD_CLOEXEC, FreeBsdConstants.F_DUPFD_CLOEXEC);
         assertEquals(BSD_POLLIN, FreeBsdConstants.POLLIN);
         assertEquals(SUN_PATH_SIZE, FreeBsdConstants.SUN_PATH_SIZE);
-        // struct accept_filter_arg (section 7)
+        // struct accept_filter_arg (FreeBSD sys/sys/socket.h)
         assertEquals(ACCEPT_FILTER_ARG_SIZE, FreeBsdConstants.ACCEPT_FILTER_ARG_SIZE);
         assertEquals(AF_NAME_OFFSET, FreeBsdConstants.AF_NAME_OFFSET);
         assertEquals(AF_NAME_SIZE, FreeBsdConstants.AF_NAME_SIZE);
