@@ -20,7 +20,8 @@ import java.util.StringJoiner;
  *
  * <p>Commands (answers {@code ok <command> key=value...}):
  * <ul>
- * <li>{@code connect NAME HOST PORT COUNT}: COUNT blocking connects (5 s timeout each); answers the
+ * <li>{@code connect NAME HOST PORT COUNT [PAUSE_MS]}: COUNT blocking connects (5 s timeout each, a
+ *     pause after each if given); answers the
  *     monotonic time {@code t=} at which the first connect returned, {@code local=} (first local
  *     address) and the local {@code ports=}. HOST may carry a scope, {@code fe80::1%ifname}.</li>
  * <li>{@code send NAME TEXT}, {@code close NAME}: on every connection of the group.</li>
@@ -59,6 +60,9 @@ public final class ClientAgent extends Agent {
                         local = c.getLocalAddress().toString();
                     }
                     group.add(c);
+                    if (w.length > 5) {
+                        sleep(Long.parseLong(w[5])); // paced: a stream of arrivals rather than a burst
+                    }
                     ports.add(Integer.toString(((InetSocketAddress) c.getLocalAddress()).getPort()));
                 }
                 return "name=" + w[1] + " t=" + first + " local=" + local.replace(' ', '_') + " ports=" + ports;

@@ -27,8 +27,12 @@ import org.junit.jupiter.api.Timeout;
  *     handed out by the other two listeners. New connections after the close go to the others.</li>
  * <li>{@code net.ipv4.tcp_migrate_req=1} (Linux 5.14+, per namespace): they move to the other
  *     listeners of the group; nothing is reset and all 60 are handed out.</li>
- * <li>the shutdown order that loses nothing without the sysctl: drain the listener with
- *     {@code tryAccept} until it is empty, then close it.</li>
+ * <li>the shutdown order that loses nothing without the sysctl when no client arrives meanwhile:
+ *     drain the listener with {@code tryAccept} until it is empty, then close it.</li>
+ * <li>while clients keep arriving (a paced stream of 200), the close happens mid-stream: with
+ *     {@code tcp_migrate_req=1} still nothing is reset; with 0, drain-then-close leaves a window
+ *     (a connection queued between the last empty {@code tryAccept} and {@code close}) whose losses
+ *     are counted and reported, and every client is either reset or handed out.</li>
  * </ul>
  * Clients sit in their own namespace, so a reset is a real RST over the veth that the client sees.
  * Needs root and network namespaces (skips otherwise).
@@ -154,5 +158,43 @@ class ReusePortShutdownTest {
         Set<String> union = new HashSet<>(drained);
         union.addAll(rest);
         assertEquals(all, union);
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void whileClientsKeepArrivingOnlyMigrateReqLosesNothing() throws Exception {
+        for (String migrate : new String[] {"1", "0"}) {
+            migrateReq(migrate);
+            try {
+                String g = "s" + migrate;
+                int port = group(g);
+                // 200 connections, about 2 ms apart; the listener goes away about 200 ms into the stream.
+                var stream = java.util.concurrent.CompletableFuture.supplyAsync(() -> client.call(
+                        "connect " + g.toUpperCase() + " " + TwoHosts.SERVER_V4 + " " + port + " 200 2", Duration.ofSeconds(60)));
+                TwoHosts.sleep(200);
+                Set<String> drained = ports(server.call("drainclose " + g + "0", T).get("ports"));
+                Set<String> all = ports(stream.get(60, TimeUnit.SECONDS).get("ports"));
+                TwoHosts.sleep(300);
+                NsProcess.Reply check = client.call("check " + g.toUpperCase(), T);
+                Set<String> reset = ports(check.get("reset"));
+                Set<String> rest = ports(server.call("drain 5000 " + (all.size() - drained.size() - reset.size()) + " "
+                        + g + "1 " + g + "2", T).get("ports"));
+                System.out.printf("SO_REUSEPORT, 200 clients arriving 2 ms apart, tcp_migrate_req=%s, drain-then-close of one"
+                        + " listener mid-stream: drained %d, reset %d, handed out by the others %d%n", migrate,
+                        drained.size(), reset.size(), rest.size());
+                assertEquals(200, all.size());
+                assertTrue(!drained.isEmpty() && !rest.isEmpty(), "the close did not happen mid-stream");
+                Set<String> union = new HashSet<>(drained);
+                union.addAll(reset);
+                union.addAll(rest);
+                assertEquals(all, union, "every client is drained, reset, or handed out by the others");
+                assertEquals(all.size(), drained.size() + reset.size() + rest.size(), "no client counted twice");
+                if (migrate.equals("1")) {
+                    assertEquals(Set.of(), reset, "with tcp_migrate_req=1 a close mid-stream resets nothing");
+                }
+            } finally {
+                migrateReq("0");
+            }
+        }
     }
 }

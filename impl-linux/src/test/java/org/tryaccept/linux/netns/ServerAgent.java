@@ -28,7 +28,7 @@ import org.tryaccept.ServerSockets;
  *
  * <p>Commands (one per line; answers {@code ok <command> key=value...}):
  * <ul>
- * <li>{@code listen NAME HOST PORT DEFER REUSEPORT(0|1)}: bind (backlog 128), non-blocking; DEFER > 0
+ * <li>{@code listen NAME HOST PORT DEFER REUSEPORT(0|1)}: bind (backlog 512: a test that queues hundreds must not overflow it), non-blocking; DEFER > 0
  *     sets TCP_DEFER_ACCEPT. Answers {@code port=} and the kernel's read-back {@code defer=}.</li>
  * <li>{@code watch TIMEOUT_MS POLL_MS NAME...}: polls each listener with {@code tryAccept} every
  *     POLL_MS until each has handed out one connection; per connection an event with the monotonic
@@ -38,6 +38,7 @@ import org.tryaccept.ServerSockets;
  *     {@code tryAccept(listener, AcceptBuffer)} or the JDK's {@code accept()}.</li>
  * <li>{@code drain TIMEOUT_MS EXPECTED NAME...}: tryAccept from the listeners until EXPECTED
  *     connections came (EXPECTED -1: until one pass finds all of them empty); answers {@code ports=}.</li>
+ * <li>{@code drainclose NAME}: tryAccept from the listener until it is empty, then close it.</li>
  * <li>{@code read NAME TIMEOUT_MS}: polls the last connection of NAME until a read gives data or EOF.</li>
  * <li>{@code close NAME}: closes the listener without accepting what is queued on it.</li>
  * <li>{@code sysctl KEY VALUE|?}: reads (and writes) /proc/sys/KEY of this namespace.</li>
@@ -63,7 +64,7 @@ public final class ServerAgent extends Agent {
                     if (w[5].equals("1")) {
                         l.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                     }
-                    l.bind(new InetSocketAddress(InetAddress.getByName(w[2]), Integer.parseInt(w[3])), 128);
+                    l.bind(new InetSocketAddress(InetAddress.getByName(w[2]), Integer.parseInt(w[3])), 512);
                     l.configureBlocking(false);
                     int defer = Integer.parseInt(w[4]);
                     if (defer > 0) {
@@ -150,6 +151,19 @@ public final class ServerAgent extends Agent {
                     sleep(10);
                 }
                 return "n=" + n + " ports=" + (n == 0 ? "-" : ports);
+            }
+            case "drainclose": {
+                // The shutdown order in one step, to keep the window small: tryAccept until empty, close.
+                ServerSocketChannel l = listener(w[1]);
+                StringJoiner ports = new StringJoiner(",").setEmptyValue("-");
+                Optional<Accepted> a;
+                while ((a = ServerSockets.tryAccept(l)).isPresent()) {
+                    keep(w[1], a.get().fd());
+                    ports.add(Integer.toString(((InetSocketAddress) a.get().remoteAddress()).getPort()));
+                }
+                l.close();
+                listeners.remove(w[1]);
+                return "name=" + w[1] + " ports=" + ports;
             }
             case "read": {
                 List<Integer> mine = fds.get(w[1]);
