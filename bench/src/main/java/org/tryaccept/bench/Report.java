@@ -21,12 +21,16 @@ import static org.tryaccept.bench.ResultsMarkdown.markdown;
  * rows side by side (one run, one machine), optionally the end-to-end churn benchmark, prints a table
  * and, except in demo mode, writes {@code RESULTS.md} and {@code ratios.svg}.
  *
- * <p>usage: Report --demo|--quick|--full [--out DIR]
+ * <p>usage: Report [--demo|--quick|--full] [--e2e|--e2e-quick] [--out DIR] [--root DIR]
  * <ul>
  * <li>--demo: short JMH run, table on stdout only (the README's first command; about 1 minute)</li>
  * <li>--quick: the same JMH run plus a short churn run; writes the report (under 3 minutes)</li>
  * <li>--full: 3 forks, longer iterations, 7 interleaved churn rounds (under 30 minutes)</li>
+ * <li>--e2e: the end-to-end HTTP benchmark with wrk ({@link EndToEndRunner}): all rows, warm-up + 5
+ * rounds of 10 s; writes the "End to end" section of RESULTS.md and e2e.svg (about 15 minutes)</li>
+ * <li>--e2e-quick: 5 rows, 3 rounds of 3 s, table on stdout only (for ./demo; about 80 s)</li>
  * </ul>
+ * A JMH mode and an end-to-end mode can be given together; they run one after the other.
  * Exits non-zero when anything fails (gcc, a benchmark, a server); missed performance targets are
  * findings, reported in the table, not failures.
  */
@@ -67,24 +71,34 @@ public final class Report {
         }
     }
 
+    static final String USAGE = "usage: Report [--demo|--quick|--full] [--e2e|--e2e-quick] [--out DIR] [--root DIR]";
+
     static int run(String[] args) throws Exception {
         Mode mode = null;
+        EndToEndRunner.Plan e2e = null;
         Path out = Path.of("bench");
+        Path root = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> mode = Mode.DEMO;
                 case "--quick" -> mode = Mode.QUICK;
                 case "--full" -> mode = Mode.FULL;
+                case "--e2e" -> e2e = EndToEndRunner.Plan.FULL;
+                case "--e2e-quick" -> e2e = EndToEndRunner.Plan.QUICK;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--root" -> root = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: Report --demo|--quick|--full [--out DIR]");
+                    System.err.println(USAGE);
                     return 2;
                 }
             }
         }
-        if (mode == null) {
-            System.err.println("usage: Report --demo|--quick|--full [--out DIR]");
+        if (mode == null && e2e == null) {
+            System.err.println(USAGE);
             return 2;
+        }
+        if (root == null) {
+            root = out.toAbsolutePath().getParent(); // --out is the bench directory of the repository
         }
         Path work = Files.createTempDirectory("tryaccept-bench-");
         Path nat = work.resolve("native");
@@ -94,6 +108,22 @@ public final class Report {
         // table's terminal. The rows' labels already say which mode they run.
         Files.writeString(nat.resolve("logging.properties"),
                 "handlers=java.util.logging.ConsoleHandler\n.level=INFO\norg.tryaccept.level=WARNING\n");
+        int rc = 0;
+        if (mode != null) {
+            jmhAndChurn(mode, nat, work, out);
+        }
+        if (e2e != null) {
+            rc = endToEnd(e2e, root, nat, work, out);
+        }
+        if (rc == 0) {
+            deleteTree(work); // kept when anything failed (an exception skips this too), for its logs
+        } else {
+            say("logs kept in " + work);
+        }
+        return rc;
+    }
+
+    private static void jmhAndChurn(Mode mode, Path nat, Path work, Path out) throws Exception {
         String loadBefore = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         Path log = work.resolve("jmh-logs");
@@ -122,12 +152,30 @@ public final class Report {
         if (mode != Mode.DEMO) {
             Files.createDirectories(out);
             Files.writeString(out.resolve("ratios.svg"), Svg.chart(rows, churn));
-            Files.writeString(out.resolve("RESULTS.md"),
-                    markdown(mode, rows, churn, started, loadBefore, loadAfter));
-            say("wrote " + out.resolve("RESULTS.md") + " and " + out.resolve("ratios.svg"));
+            Path results = out.resolve("RESULTS.md");
+            // The end-to-end section is written by its own command (--e2e); keep the one already there.
+            String kept = Files.exists(results) ? EndToEndReport.section(Files.readString(results)) : "";
+            Files.writeString(results, markdown(mode, rows, churn, started, loadBefore, loadAfter)
+                    + (kept.isEmpty() ? "" : "\n" + kept));
+            say("wrote " + results + " and " + out.resolve("ratios.svg"));
         }
-        deleteTree(work); // kept when anything failed (the exception skips this), for its logs
-        return 0;
+    }
+
+    /** The end-to-end benchmark; --e2e writes its section of RESULTS.md and e2e.svg, --e2e-quick only prints. */
+    private static int endToEnd(EndToEndRunner.Plan plan, Path root, Path nat, Path work, Path out) throws Exception {
+        EndToEndRunner.Result res = EndToEndRunner.run(plan, root, nat, work.resolve("e2e"));
+        System.out.println();
+        System.out.print(EndToEndReport.text(res));
+        if (plan == EndToEndRunner.Plan.FULL) {
+            Files.createDirectories(out);
+            Path results = out.resolve("RESULTS.md");
+            String existing = Files.exists(results) ? Files.readString(results) : "";
+            Files.writeString(results, EndToEndReport.splice(existing, EndToEndReport.markdown(res, "bench/run --e2e")));
+            Files.writeString(out.resolve("e2e.svg"), Svg.e2eChart(res));
+            say("wrote the end-to-end section of " + results + " and " + out.resolve("e2e.svg"));
+        }
+        boolean failed = res.rows().stream().anyMatch(r -> r.skipped() != null && r.skipped().startsWith("FAILED"));
+        return failed ? 1 : 0;
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -142,4 +142,55 @@ final class Svg {
         }
         return by + 10;
     }
+
+    /**
+     * The end-to-end chart: server CPU per connection (median, with the min-max of the rounds) per row,
+     * conn/s beside it; the dashed line is 1.10x the C floor with deferral, the example's target.
+     */
+    static String e2eChart(EndToEndRunner.Result res) {
+        List<EndToEndRunner.RowResult> rows = res.rows().stream().filter(r -> r.skipped() == null).toList();
+        StringBuilder sb = new StringBuilder();
+        sb.append("<text x=\"10\" y=\"20\" font-weight=\"bold\" font-size=\"14\">")
+                .append(esc("End to end: server CPU us per connection (median, min-max of " + res.plan().rounds
+                        + " rounds; lower is better), conn/s at the right")).append("</text>\n");
+        double hi = 1;
+        for (EndToEndRunner.RowResult r : rows) {
+            hi = Math.max(hi, r.max(EndToEndRunner.Sample::cpuUsPerConn));
+        }
+        hi *= 1.15;
+        int x0 = LABEL_W;
+        int plotW = WIDTH - LABEL_W - 150;
+        int by = 40;
+        for (EndToEndRunner.RowResult r : rows) {
+            String g = r.row().server().group();
+            String color = g.equals("example") ? "#2a7ab8" : g.equals("c") ? "#777" : g.equals("nginx") ? "#3a9a4a" : "#e08a2c";
+            double m = r.median(EndToEndRunner.Sample::cpuUsPerConn);
+            double xm = x0 + m / hi * plotW;
+            sb.append("<text x=\"").append(x0 - 8).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\">")
+                    .append(esc(r.row().label())).append("</text>\n");
+            sb.append("<rect x=\"").append(x0).append("\" y=\"").append(by).append("\" width=\"").append(f(xm - x0))
+                    .append("\" height=\"").append(BAR_H).append("\" fill=\"").append(color)
+                    .append(r.row().keepAlive() ? "\" fill-opacity=\"0.45" : "").append("\"/>\n");
+            double xa = x0 + r.min(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            double xb = x0 + r.max(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            sb.append("<line x1=\"").append(f(xa)).append("\" y1=\"").append(by + BAR_H / 2).append("\" x2=\"").append(f(xb))
+                    .append("\" y2=\"").append(by + BAR_H / 2).append("\" stroke=\"black\" stroke-width=\"2\"/>\n");
+            sb.append("<text x=\"").append(f(xb + 4)).append("\" y=\"").append(by + 13).append("\">")
+                    .append(String.format(Locale.ROOT, "%.2f us", m)).append("</text>\n");
+            sb.append("<text x=\"").append(WIDTH - 10).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\" fill=\"#555\">")
+                    .append(String.format(Locale.ROOT, "%,.0f conn/s", r.median(EndToEndRunner.Sample::connPerSec))).append("</text>\n");
+            by += BAR_H + GAP;
+        }
+        EndToEndRunner.RowResult floor = res.row("c-defer");
+        if (floor != null && floor.skipped() == null) {
+            double xt = x0 + 1.10 * floor.median(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            sb.append("<line x1=\"").append(f(xt)).append("\" y1=\"34\" x2=\"").append(f(xt)).append("\" y2=\"").append(by)
+                    .append("\" stroke=\"#c00\" stroke-dasharray=\"5,3\"/>\n");
+            sb.append("<text x=\"").append(f(xt + 3)).append("\" y=\"").append(by + 14)
+                    .append("\" fill=\"#c00\">1.10x C floor with deferral (target)</text>\n");
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + WIDTH + "\" height=\"" + (by + 30)
+                + "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + sb + "</svg>\n";
+    }
 }
