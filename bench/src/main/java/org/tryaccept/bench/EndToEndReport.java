@@ -24,7 +24,7 @@ final class EndToEndReport {
     }
 
     static String[] head() {
-        return new String[] {"row", "conn/s (median)", "CPU us/conn (median)", "CPU us/conn min-max", "spread",
+        return new String[] {"row", "conn/s (median; keep-alive rows: req/s)", "CPU us/conn (median)", "CPU us/conn min-max", "spread",
                 "p99 latency (median)", "errors", "runs"};
     }
 
@@ -32,7 +32,7 @@ final class EndToEndReport {
         List<String[]> body = new ArrayList<>();
         for (RowResult r : res.rows()) {
             if (r.skipped() != null) {
-                body.add(new String[] {r.row().label(), "skipped: " + r.skipped(), "", "", "", "", "", "0"});
+                body.add(new String[] {r.row().label(), "skipped (see below)", "-", "-", "-", "-", "-", "0"});
                 continue;
             }
             double cpu = r.median(Sample::cpuUsPerConn);
@@ -44,6 +44,12 @@ final class EndToEndReport {
                     Integer.toString(r.samples().size())});
         }
         return body;
+    }
+
+    /** Why rows did not run, one line each (kept out of the table so that its columns stay readable). */
+    static List<String> skipped(Result res) {
+        return res.rows().stream().filter(r -> r.skipped() != null)
+                .map(r -> "skipped: " + r.row().id() + ": " + r.skipped()).toList();
     }
 
     /** The targets, each judged only from rows of this run; a missing row is said, never guessed. */
@@ -76,6 +82,9 @@ final class EndToEndReport {
         StringBuilder sb = new StringBuilder("== End to end: HTTP/1.1 churn, " + EndToEndRunner.CONNECTIONS
                 + " connections, client " + res.client() + " ==\n");
         sb.append(textTable(head(), body(res)));
+        for (String t : skipped(res)) {
+            sb.append(t).append('\n');
+        }
         for (String t : targets(res)) {
             sb.append(t).append('\n');
         }
@@ -93,7 +102,10 @@ final class EndToEndReport {
                 .append("; everything in this section comes from that one run (the JMH sections above may come from another).\n\n");
         sb.append("![end to end](e2e.svg)\n\n");
         sb.append(mdTable(head(), body(res))).append('\n');
-        sb.append("Targets (DESIGN section 6), judged from the rows above only:\n\n");
+        for (String t : skipped(res)) {
+            sb.append("- ").append(t).append('\n');
+        }
+        sb.append("\nTargets (DESIGN section 6), judged from the rows above only:\n\n");
         for (String t : targets(res)) {
             sb.append("- ").append(t).append('\n');
         }

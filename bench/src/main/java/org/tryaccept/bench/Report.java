@@ -27,7 +27,7 @@ import static org.tryaccept.bench.ResultsMarkdown.markdown;
  * <li>--quick: the same JMH run plus a short churn run; writes the report (under 3 minutes)</li>
  * <li>--full: 3 forks, longer iterations, 7 interleaved churn rounds (under 30 minutes)</li>
  * <li>--e2e: the end-to-end HTTP benchmark with wrk ({@link EndToEndRunner}): all rows, warm-up + 5
- * rounds of 10 s; writes the "End to end" section of RESULTS.md and e2e.svg (about 15 minutes)</li>
+ * rounds of 10 s after 10 s warm-up; writes the "End to end" section of RESULTS.md and e2e.svg (about 17 minutes)</li>
  * <li>--e2e-quick: 5 rows, 3 rounds of 3 s, table on stdout only (for ./demo; about 80 s)</li>
  * </ul>
  * A JMH mode and an end-to-end mode can be given together; they run one after the other.

@@ -178,7 +178,8 @@ final class Svg {
             sb.append("<text x=\"").append(f(xb + 4)).append("\" y=\"").append(by + 13).append("\">")
                     .append(String.format(Locale.ROOT, "%.2f us", m)).append("</text>\n");
             sb.append("<text x=\"").append(WIDTH - 10).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\" fill=\"#555\">")
-                    .append(String.format(Locale.ROOT, "%,.0f conn/s", r.median(EndToEndRunner.Sample::connPerSec))).append("</text>\n");
+                    .append(String.format(Locale.ROOT, r.row().keepAlive() ? "%,.0f req/s" : "%,.0f conn/s",
+                            r.median(EndToEndRunner.Sample::connPerSec))).append("</text>\n");
             by += BAR_H + GAP;
         }
         EndToEndRunner.RowResult floor = res.row("c-defer");
