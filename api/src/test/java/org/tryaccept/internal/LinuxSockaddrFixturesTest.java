@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * id (host order) at 24, sun_path at 2.
  */
 class LinuxSockaddrFixturesTest {
-    private final LayoutSockaddrCodec codec = LayoutSockaddrCodec.linux();
+    private final LayoutSockaddrCodec codec = new LayoutSockaddrCodec(false, 1, 2, 10, 108) /* the Linux layout: <bits/socket.h>, <sys/un.h> */;
 
     private static MemorySegment bytes(int... b) {
         byte[] a = new byte[128];

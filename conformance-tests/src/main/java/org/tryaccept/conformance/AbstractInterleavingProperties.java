@@ -141,7 +141,7 @@ public abstract class AbstractInterleavingProperties implements ProviderUnderTes
                 throw new AssertionError("returned " + c.remote() + ", a connection without data, while deferral was"
                         + " on; operations: " + trace);
             }
-            if (!FdChecks.isNonBlocking(platform(), c.fd()) || !FdChecks.isCloseOnExec(platform(), c.fd())) {
+            if (!FdChecks.isNonBlocking(c.fd()) || !FdChecks.isCloseOnExec(c.fd())) {
                 throw new AssertionError("fd from " + c.remote() + " lacks O_NONBLOCK or FD_CLOEXEC");
             }
             trace.add("  -> " + e.name().toLowerCase() + " " + c.remote());
