@@ -197,6 +197,7 @@ public class HttpServer {
             poller.add(listener, Poller.READABLE, LISTENER);
         }
 
+        // README excerpt begins: README.md quotes the lines between these two marks
         @Override
         public void run() {
             try {
@@ -247,6 +248,7 @@ public class HttpServer {
                 }
             }
         }
+        // README excerpt ends
 
         /** The reusable state for a newly accepted fd. */
         Conn connection(int fd) {
