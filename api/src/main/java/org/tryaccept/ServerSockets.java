@@ -159,7 +159,7 @@ public final class ServerSockets {
         return p;
     }
 
-    private static void checkListener(ServerSocketChannel listener) throws ClosedChannelException {
+    static void checkListener(ServerSocketChannel listener) throws ClosedChannelException {
         Objects.requireNonNull(listener, "listener");
         // The fd protocol relies on the JDK's own channel class (its fd and close ordering).
         if (listener.getClass().getModule() != Object.class.getModule()) {

@@ -102,4 +102,48 @@ public abstract class ServerSocketsProvider {
     public String toString() {
         return name();
     }
+
+    // ---- Poller and SocketIo (DESIGN section 8) ----
+
+    /**
+     * Opens this OS's event poller for {@link org.tryaccept.Poller}.
+     *
+     * @param maxEvents the most events one {@link PollerBackend#poll} reports, {@code >= 1}
+     * @throws UnsupportedOperationException if this provider has no poller (the default)
+     */
+    public PollerBackend openPoller(int maxEvents) throws IOException {
+        throw new UnsupportedOperationException(name() + " has no Poller");
+    }
+
+    /**
+     * Reads from a non-blocking socket into native memory, with NIO's conventions. {@code dst} is
+     * native and not empty ({@link org.tryaccept.SocketIo} handles heap memory and empty buffers).
+     *
+     * @return bytes read ({@code > 0}), 0 when nothing is available (EAGAIN), -1 at end of stream
+     * @throws org.tryaccept.ErrnoException on other errors (ECONNRESET ...)
+     * @throws UnsupportedOperationException if this provider has no socket I/O (the default)
+     */
+    public int read(int fd, MemorySegment dst) throws IOException {
+        throw new UnsupportedOperationException(name() + " has no socket I/O");
+    }
+
+    /**
+     * Writes native memory to a non-blocking socket without ever raising SIGPIPE.
+     *
+     * @return bytes written ({@code >= 0}), 0 when the send buffer is full (EAGAIN)
+     * @throws org.tryaccept.ErrnoException on errors: EPIPE or ECONNRESET when the peer is gone
+     * @throws UnsupportedOperationException if this provider has no socket I/O (the default)
+     */
+    public int write(int fd, MemorySegment src) throws IOException {
+        throw new UnsupportedOperationException(name() + " has no socket I/O");
+    }
+
+    /**
+     * Shuts down the sending side of a socket ({@code shutdown(fd, SHUT_WR)}).
+     *
+     * @throws UnsupportedOperationException if this provider has no socket I/O (the default)
+     */
+    public void shutdownOutput(int fd) throws IOException {
+        throw new UnsupportedOperationException(name() + " has no socket I/O");
+    }
 }

@@ -81,10 +81,28 @@ final class LinuxConstants {
     // sockaddr_un.sun_path (<sys/un.h>; unix(7))
     static final int SUN_PATH_SIZE = 108;
 
-    // epoll (<sys/epoll.h>, epoll_create(2), epoll_ctl(2))
+    // epoll (<sys/epoll.h>, <linux/eventpoll.h>; epoll_create(2), epoll_ctl(2))
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x1;
+    static final int EPOLLOUT = 0x4;
+    static final int EPOLLERR = 0x8;
+    static final int EPOLLHUP = 0x10;
+    static final int EPOLLRDHUP = 0x2000;
+    static final int EPOLLEXCLUSIVE = 1 << 28;
+    static final int EPOLLONESHOT = 1 << 30;
+    static final int EPOLLET = 1 << 31;
+
+    // eventfd (<sys/eventfd.h>, <linux/eventfd.h>: EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = O_NONBLOCK;
+    // eventfd(2)); the counter is a uint64_t, read and written 8 bytes at a time
+    static final int EFD_NONBLOCK = 0x800;
+    static final int EFD_CLOEXEC = 0x80000;
+
+    // send(2) flags (<bits/socket.h>) and shutdown(2) (<sys/socket.h>)
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int SHUT_WR = 1;
 
     static final ErrnoTable ERRNO = ErrnoTable.of("Linux", Map.ofEntries(
             entry(Errno.EPERM, EPERM), entry(Errno.ENOENT, ENOENT), entry(Errno.EINTR, EINTR),

@@ -1,6 +1,7 @@
 package org.tryaccept.linux;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketOption;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
@@ -12,6 +13,7 @@ import org.tryaccept.internal.OsFamily;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Readiness;
 import org.tryaccept.internal.Syscalls;
+import org.tryaccept.spi.PollerBackend;
 
 /**
  * Linux: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}, so the new fd is non-blocking and
@@ -92,5 +94,28 @@ public final class LinuxServerSocketsProvider extends FfmProvider {
         if (option != ServerSocketOptions.TCP_DEFER_ACCEPT) {
             throw new UnsupportedOperationException("linux-ffm does not implement " + option.name());
         }
+    }
+
+    // ---- Poller and SocketIo ----
+
+    /** epoll, an eventfd for wake-ups, an inner epoll per listener: see {@link EpollPoller}. */
+    @Override
+    public PollerBackend openPoller(int maxEvents) throws IOException {
+        return new EpollPoller(maxEvents, listeners(), syscalls());
+    }
+
+    @Override
+    public int read(int fd, MemorySegment dst) throws IOException {
+        return LinuxSocketIo.read(fd, dst);
+    }
+
+    @Override
+    public int write(int fd, MemorySegment src) throws IOException {
+        return LinuxSocketIo.write(fd, src);
+    }
+
+    @Override
+    public void shutdownOutput(int fd) throws IOException {
+        LinuxSocketIo.shutdownOutput(fd);
     }
 }
