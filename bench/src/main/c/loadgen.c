@@ -7,7 +7,9 @@
  * Bounded: it stops after WARMUP_MS + MEASURE_MS, after MAX_CONNS completed connections, or when no
  * connection completes for 5 s (a stalled server), whichever comes first. Only loopback is used.
  *
- * usage: loadgen PORT WARMUP_MS MEASURE_MS CONCURRENCY
+ * usage: loadgen PORT WARMUP_MS MEASURE_MS CONCURRENCY [close]
+ * With "close" the request carries "Connection: close" (for HTTP/1.1 servers that keep connections
+ * alive otherwise: the end-to-end benchmark's fallback when wrk is missing).
  * prints: conns=N errors=E seconds=S rate=R   (counted during the measured window only)
  */
 #define _GNU_SOURCE
@@ -26,7 +28,10 @@
 #define MAX_CONNS 20000000L
 #define STALL_NS 5000000000LL
 
-static const char REQUEST[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+static const char REQUEST_PLAIN[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+static const char REQUEST_CLOSE[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+static const char *request = REQUEST_PLAIN;
+static size_t request_len = sizeof REQUEST_PLAIN - 1;
 static const int REPLY_LEN = 64; /* must match ChurnServer.REPLY */
 
 enum { CONNECTING = 1, READING = 2 };
@@ -48,8 +53,8 @@ static void arm(struct conn *c, unsigned events, int op) {
 }
 
 static int send_request(struct conn *c) {
-    ssize_t w = send(c->fd, REQUEST, sizeof REQUEST - 1, MSG_NOSIGNAL);
-    return w == (ssize_t) (sizeof REQUEST - 1) ? 0 : -1;
+    ssize_t w = send(c->fd, request, request_len, MSG_NOSIGNAL);
+    return w == (ssize_t) request_len ? 0 : -1;
 }
 
 /* Opens a connection in slot c; returns 0, or -1 when the attempt failed at once (counted as error). */
@@ -71,10 +76,11 @@ static int open_conn(struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: loadgen PORT WARMUP_MS MEASURE_MS CONCURRENCY\n");
+    if (argc != 5 && !(argc == 6 && strcmp(argv[5], "close") == 0)) {
+        fprintf(stderr, "usage: loadgen PORT WARMUP_MS MEASURE_MS CONCURRENCY [close]\n");
         return 2;
     }
+    if (argc == 6) { request = REQUEST_CLOSE; request_len = sizeof REQUEST_CLOSE - 1; }
     int port = atoi(argv[1]);
     long long warmup = atoll(argv[2]) * 1000000LL, measure = atoll(argv[3]) * 1000000LL;
     int conc = atoi(argv[4]);

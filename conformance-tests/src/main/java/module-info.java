@@ -1,6 +1,6 @@
 /**
  * The tryaccept conformance kit: abstract JUnit 5 classes and jqwik property containers that check a
- * {@link org.tryaccept.spi.ServerSocketsProvider} against the contract tables of the design (sections 3
+ * {@link org.tryaccept.spi.ServerSocketsProvider} against the contract tables of the README ("Errors", TCP_DEFER_ACCEPT
  * and 4). An implementer subclasses them in its own tests and supplies the provider; see the README
  * section "Running the suite against your provider".
  */

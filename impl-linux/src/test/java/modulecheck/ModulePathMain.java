@@ -38,7 +38,7 @@ public final class ModulePathMain {
         // org.tryaccept.internal is not exported to this (unnamed) module on the module path;
         // read the mode only if reflection is allowed, else report "hidden".
         try {
-            return ((FfmProvider) ServerSockets.provider()).engine().fdAccess().mode();
+            return ((FfmProvider) ServerSockets.provider()).fdAccessMode();
         } catch (IllegalAccessError | ClassCastException e) {
             return "hidden";
         }

@@ -21,6 +21,8 @@ import java.util.Objects;
  *
  * @param fd            the accepted socket's file descriptor, owned by the caller
  * @param remoteAddress the peer address, taken from the accept call itself
+ *
+ * @since 0.1
  */
 public record Accepted(int fd, SocketAddress remoteAddress) implements AutoCloseable {
 

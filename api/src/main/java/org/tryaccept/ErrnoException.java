@@ -25,6 +25,8 @@ import java.util.Objects;
  *
  * <p>Errno numbers differ between operating systems ({@code EAGAIN} is 11 on Linux and 35 on the
  * BSDs); compare {@link #errnoName()} in portable code.
+ *
+ * @since 0.1
  */
 public class ErrnoException extends SocketException {
     private static final long serialVersionUID = 1L;

@@ -12,6 +12,8 @@ import java.net.SocketOption;
  *     ServerSockets.setOption(listener, ServerSocketOptions.TCP_DEFER_ACCEPT, 5);
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class ServerSocketOptions {
     private ServerSocketOptions() {

@@ -39,6 +39,8 @@ import org.tryaccept.spi.ServerSocketsProvider;
  * also together with the channel's own {@code accept()}; each connection is returned once. Closing the
  * listener from another thread makes {@code tryAccept} throw {@link ClosedChannelException}; it never
  * touches a recycled file descriptor, and the port is released at once, as with the JDK alone.
+ *
+ * @since 0.1
  */
 public final class ServerSockets {
     private static final ThreadLocal<AcceptBuffer> BUFFERS = ThreadLocal.withInitial(AcceptBuffer::new);

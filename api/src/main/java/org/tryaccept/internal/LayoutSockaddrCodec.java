@@ -20,7 +20,8 @@ import org.tryaccept.spi.SockaddrCodec;
  * {@link SockaddrCodec} for the two sockaddr layouts in use: Linux (a native-order u16 family at
  * offset 0) and BSD/macOS (a length byte at 0, a u8 family at 1). Ports and IP addresses are in
  * network order at the same offsets on both (port 2, IPv4 4, IPv6 8, scope id 24); the Unix-domain
- * path starts at 2. Layouts: {@code shared/notes/platform-constants.md} section 7.
+ * path starts at 2. Layouts: {@code <netinet/in.h>}, {@code <sys/un.h>} of
+ * each OS (Linux glibc, FreeBSD {@code sys/netinet/in.h}, XNU {@code bsd/netinet/in.h}).
  *
  * <p>Reads are bounded by both {@code length} and the segment size, so malformed input yields
  * {@code null}/-1 from the accessors and a {@link SocketException} from {@link #decode}, never an

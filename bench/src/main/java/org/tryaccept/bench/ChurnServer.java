@@ -33,7 +33,7 @@ import org.tryaccept.ServerSockets;
 
 /**
  * The single-thread servers of the end-to-end churn benchmark. Each one accepts, reads one short
- * request, writes a fixed 64-byte reply and closes. One server per JVM, started by {@link Report}.
+ * request, writes a fixed 64-byte reply and closes. One server per JVM, started by {@link ChurnRunner}.
  *
  * <p>Protocol with the driver: prints {@code PORT n} once listening; stops when its stdin reaches
  * EOF or after the given number of seconds (so it never outlives a crashed driver); prints

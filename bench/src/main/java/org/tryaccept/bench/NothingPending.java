@@ -83,14 +83,21 @@ public class NothingPending extends NothingPendingBase {
      */
     @Benchmark
     public int libraryPoll() {
-        return LibcSyscalls.INSTANCE.poll(jdkFd, Libc.POLLIN);
+        return LIBRARY_CALLS.poll(jdkFd, Libc.POLLIN);
     }
 
     /** Breakdown: the provider's tryAccept, without ServerSockets' argument and mode checks. */
     @Benchmark
-    public boolean providerTryAccept() throws IOException {
-        return provider.tryAccept(listener, buffer);
+    public int providerTryAccept() throws IOException {
+        return provider.tryAccept(listener, peer, peerLength);
     }
+
+    private static final LibcSyscalls LIBRARY_CALLS =
+            new LibcSyscalls(((org.tryaccept.internal.FfmProvider) org.tryaccept.ServerSockets.provider()).platform().poll());
+    private final java.lang.foreign.MemorySegment peer =
+            java.lang.foreign.Arena.ofAuto().allocate(org.tryaccept.spi.SockaddrCodec.CAPACITY, 8);
+    private final java.lang.foreign.MemorySegment peerLength =
+            java.lang.foreign.Arena.ofAuto().allocate(java.lang.foreign.ValueLayout.JAVA_INT);
 
     /** Breakdown: one FFM downcall of poll(POLLIN, 0) with errno capture, on the JDK listener's fd. */
     @Benchmark

@@ -18,7 +18,7 @@ final class Svg {
     private Svg() {
     }
 
-    static String chart(List<Report.Row> rows, List<Report.ChurnResult> churn) {
+    static String chart(List<JmhRunner.Row> rows, List<ChurnRunner.ChurnResult> churn) {
         StringBuilder body = new StringBuilder();
         int lx = 10;
         for (String[] item : new String[][] {{"#2a7ab8", "tryAccept"}, {"#e08a2c", "JDK / Netty"},
@@ -28,8 +28,8 @@ final class Svg {
             lx += 40 + item[1].length() * 7;
         }
         int y = 30;
-        y = ratioPanel(body, y, rows, Report.NP, "Nothing pending: time / failing accept4 in C (log scale; target <= 0.08)", 0.08);
-        y = ratioPanel(body, y + 20, rows, Report.CYCLE, "Connect + accept + close: time / C cycle (target <= 1.03)", 1.03);
+        y = ratioPanel(body, y, rows, JmhRunner.NP, "Nothing pending: time / failing accept4 in C (log scale; target <= 0.08)", 0.08);
+        y = ratioPanel(body, y + 20, rows, JmhRunner.CYCLE, "Connect + accept + close: time / C cycle (target <= 1.03)", 1.03);
         if (!churn.isEmpty()) {
             y = churnPanel(body, y + 20, churn);
         }
@@ -46,17 +46,17 @@ final class Svg {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
-    private static int ratioPanel(StringBuilder sb, int y, List<Report.Row> rows, String scenario, String title, double target) {
-        Report.Row floor = Report.floorOf(rows, scenario);
-        List<Report.Row> mine = new ArrayList<>();
-        for (Report.Row r : rows) {
+    private static int ratioPanel(StringBuilder sb, int y, List<JmhRunner.Row> rows, String scenario, String title, double target) {
+        JmhRunner.Row floor = JmhRunner.floorOf(rows, scenario);
+        List<JmhRunner.Row> mine = new ArrayList<>();
+        for (JmhRunner.Row r : rows) {
             if (r.scenario().equals(scenario) && !r.isPart()) {
                 mine.add(r);
             }
         }
         double lo = target / 2;
         double hi = 1.5;
-        for (Report.Row r : mine) {
+        for (JmhRunner.Row r : mine) {
             lo = Math.min(lo, r.ns() / floor.ns() / 1.5);
             hi = Math.max(hi, r.ns() / floor.ns() * 1.3);
         }
@@ -90,7 +90,7 @@ final class Svg {
                     .append("\" text-anchor=\"middle\" fill=\"#555\">").append(t).append("x</text>\n");
         }
         int by = top;
-        for (Report.Row r : mine) {
+        for (JmhRunner.Row r : mine) {
             double ratio = r.ns() / floor.ns();
             String color = r.isBreakdown() ? "#bbb" : r.isC() ? "#777" : r.isTryAccept() ? "#2a7ab8" : "#e08a2c";
             double xEnd = xOf.applyAsDouble(ratio);
@@ -114,22 +114,22 @@ final class Svg {
         return bottom + 20;
     }
 
-    private static int churnPanel(StringBuilder sb, int y, List<Report.ChurnResult> churn) {
+    private static int churnPanel(StringBuilder sb, int y, List<ChurnRunner.ChurnResult> churn) {
         sb.append("<text x=\"10\" y=\"").append(y + 14).append("\" font-weight=\"bold\" font-size=\"14\">")
                 .append("End-to-end churn: connections/s, median with min-max of the runs</text>\n");
         double hi = 1;
-        for (Report.ChurnResult c : churn) {
+        for (ChurnRunner.ChurnResult c : churn) {
             hi = Math.max(hi, c.max());
         }
         hi *= 1.1;
         int x0 = LABEL_W;
         int plotW = WIDTH - LABEL_W - 80;
         int by = y + 24;
-        for (Report.ChurnResult c : churn) {
+        for (ChurnRunner.ChurnResult c : churn) {
             double xm = x0 + c.median() / hi * plotW;
             String color = c.server().startsWith("tryaccept") ? "#2a7ab8" : "#e08a2c";
             sb.append("<text x=\"").append(x0 - 8).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\">")
-                    .append(esc(Report.CHURN_LABELS.get(c.server()))).append("</text>\n");
+                    .append(esc(ChurnRunner.CHURN_LABELS.get(c.server()))).append("</text>\n");
             sb.append("<rect x=\"").append(x0).append("\" y=\"").append(by).append("\" width=\"").append(f(xm - x0))
                     .append("\" height=\"").append(BAR_H).append("\" fill=\"").append(color).append("\"/>\n");
             double xa = x0 + c.min() / hi * plotW;
@@ -141,5 +141,57 @@ final class Svg {
             by += BAR_H + GAP;
         }
         return by + 10;
+    }
+
+    /**
+     * The end-to-end chart: server CPU per connection (median, with the min-max of the rounds) per row,
+     * conn/s beside it; the dashed line is 1.10x the C floor with deferral, the example's target.
+     */
+    static String e2eChart(EndToEndRunner.Result res) {
+        List<EndToEndRunner.RowResult> rows = res.rows().stream().filter(r -> r.skipped() == null).toList();
+        StringBuilder sb = new StringBuilder();
+        sb.append("<text x=\"10\" y=\"20\" font-weight=\"bold\" font-size=\"14\">")
+                .append(esc("End to end: server CPU us per connection (median, min-max of " + res.plan().rounds
+                        + " rounds; lower is better), conn/s at the right")).append("</text>\n");
+        double hi = 1;
+        for (EndToEndRunner.RowResult r : rows) {
+            hi = Math.max(hi, r.max(EndToEndRunner.Sample::cpuUsPerConn));
+        }
+        hi *= 1.15;
+        int x0 = LABEL_W;
+        int plotW = WIDTH - LABEL_W - 150;
+        int by = 40;
+        for (EndToEndRunner.RowResult r : rows) {
+            String g = r.row().server().group();
+            String color = g.equals("example") ? "#2a7ab8" : g.equals("c") ? "#777" : g.equals("nginx") ? "#3a9a4a" : "#e08a2c";
+            double m = r.median(EndToEndRunner.Sample::cpuUsPerConn);
+            double xm = x0 + m / hi * plotW;
+            sb.append("<text x=\"").append(x0 - 8).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\">")
+                    .append(esc(r.row().label())).append("</text>\n");
+            sb.append("<rect x=\"").append(x0).append("\" y=\"").append(by).append("\" width=\"").append(f(xm - x0))
+                    .append("\" height=\"").append(BAR_H).append("\" fill=\"").append(color)
+                    .append(r.row().keepAlive() ? "\" fill-opacity=\"0.45" : "").append("\"/>\n");
+            double xa = x0 + r.min(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            double xb = x0 + r.max(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            sb.append("<line x1=\"").append(f(xa)).append("\" y1=\"").append(by + BAR_H / 2).append("\" x2=\"").append(f(xb))
+                    .append("\" y2=\"").append(by + BAR_H / 2).append("\" stroke=\"black\" stroke-width=\"2\"/>\n");
+            sb.append("<text x=\"").append(f(xb + 4)).append("\" y=\"").append(by + 13).append("\">")
+                    .append(String.format(Locale.ROOT, "%.2f us", m)).append("</text>\n");
+            sb.append("<text x=\"").append(WIDTH - 10).append("\" y=\"").append(by + 13).append("\" text-anchor=\"end\" fill=\"#555\">")
+                    .append(String.format(Locale.ROOT, r.row().keepAlive() ? "%,.0f req/s" : "%,.0f conn/s",
+                            r.median(EndToEndRunner.Sample::connPerSec))).append("</text>\n");
+            by += BAR_H + GAP;
+        }
+        EndToEndRunner.RowResult floor = res.row("c-defer");
+        if (floor != null && floor.skipped() == null) {
+            double xt = x0 + 1.10 * floor.median(EndToEndRunner.Sample::cpuUsPerConn) / hi * plotW;
+            sb.append("<line x1=\"").append(f(xt)).append("\" y1=\"34\" x2=\"").append(f(xt)).append("\" y2=\"").append(by)
+                    .append("\" stroke=\"#c00\" stroke-dasharray=\"5,3\"/>\n");
+            sb.append("<text x=\"").append(f(xt + 3)).append("\" y=\"").append(by + 14)
+                    .append("\" fill=\"#c00\">1.10x C floor with deferral (target)</text>\n");
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + WIDTH + "\" height=\"" + (by + 30)
+                + "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + sb + "</svg>\n";
     }
 }

@@ -38,6 +38,8 @@ import org.tryaccept.ServerSocketOptions;
  * </ul>
  * Every returned connection must be one the model admits, and none may come twice. Order is not
  * checked: with deferral, connections enter the queue when their data arrives, not when they connect.
+ *
+ * @since 0.1
  */
 public abstract class AbstractInterleavingProperties implements ProviderUnderTest {
 
@@ -141,7 +143,7 @@ public abstract class AbstractInterleavingProperties implements ProviderUnderTes
                 throw new AssertionError("returned " + c.remote() + ", a connection without data, while deferral was"
                         + " on; operations: " + trace);
             }
-            if (!FdChecks.isNonBlocking(platform(), c.fd()) || !FdChecks.isCloseOnExec(platform(), c.fd())) {
+            if (!FdChecks.isNonBlocking(c.fd()) || !FdChecks.isCloseOnExec(c.fd())) {
                 throw new AssertionError("fd from " + c.remote() + " lacks O_NONBLOCK or FD_CLOEXEC");
             }
             trace.add("  -> " + e.name().toLowerCase() + " " + c.remote());

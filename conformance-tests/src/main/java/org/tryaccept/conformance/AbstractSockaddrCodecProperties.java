@@ -30,10 +30,12 @@ import org.tryaccept.spi.SockaddrCodec;
  *
  * <pre>{@code
  * class FreeBsdCodecProperties extends AbstractSockaddrCodecProperties {
- *     protected SockaddrCodec codec() { return FreeBsdConstants.platform().codec(); }
+ *     protected SockaddrCodec codec() { return myProvider.sockaddrCodec(); }
  *     protected SockaddrLayout layout() { return new SockaddrLayout(true, 1, 2, 28, 104); }
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public abstract class AbstractSockaddrCodecProperties {
 

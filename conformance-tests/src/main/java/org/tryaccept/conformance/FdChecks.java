@@ -13,14 +13,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.tryaccept.internal.LibcSyscalls;
-import org.tryaccept.internal.Syscalls;
-import org.tryaccept.internal.Platform;
 
 /**
- * File-descriptor facts the kit asserts: the flags of an accepted fd (read with {@code fcntl} through
- * the real system calls, using the provider's own command numbers) and how many fds the process has
+ * File-descriptor facts the kit asserts: the flags of an accepted fd (read with its own {@code fcntl},
+ * in the host OS's numbers, never through the provider under test) and how many fds the process has
  * open (for leak checks).
+ *
+ * @since 0.1
  */
 public final class FdChecks {
     private static final Path[] FD_DIRS = {Path.of("/proc/self/fd"), Path.of("/dev/fd")};
@@ -32,6 +31,12 @@ public final class FdChecks {
             Linker.nativeLinker().defaultLookup().find("read").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
             Linker.Option.captureCallState("errno"));
+
+    // fcntl is variadic: the third argument is the first variadic one (matters on Apple arm64).
+    private static final MethodHandle FCNTL = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
 
     private FdChecks() {
     }
@@ -56,37 +61,35 @@ public final class FdChecks {
         }
     }
 
-    /** @return true if {@code fd} has {@code O_NONBLOCK} set */
-    public static boolean isNonBlocking(Platform p, int fd) {
-        return isNonBlocking(LibcSyscalls.INSTANCE, p, fd);
+    private static int fcntl(int fd, int cmd) {
+        try {
+            return (int) FCNTL.invokeExact(fd, cmd, 0);
+        } catch (Throwable t) {
+            throw new AssertionError("fcntl(" + fd + ", " + cmd + ") could not be called", t);
+        }
     }
 
-    /** @return true if {@code fd} has {@code O_NONBLOCK} set, asked through {@code sys} in {@code p}'s numbers */
-    public static boolean isNonBlocking(Syscalls sys, Platform p, int fd) {
-        int flags = sys.fcntl(fd, p.fGetfl(), 0);
+    /** @return true if {@code fd} has {@code O_NONBLOCK} set */
+    public static boolean isNonBlocking(int fd) {
+        int flags = fcntl(fd, HostFcntl.F_GETFL);
         if (flags < 0) {
-            throw new AssertionError("fcntl(" + fd + ", F_GETFL) failed: " + p.errno().name(-flags));
+            throw new AssertionError("fcntl(" + fd + ", F_GETFL) failed: fd " + fd + " is not open");
         }
-        return (flags & p.oNonblock()) != 0;
+        return (flags & HostFcntl.O_NONBLOCK) != 0;
     }
 
     /** @return true if {@code fd} has {@code FD_CLOEXEC} set */
-    public static boolean isCloseOnExec(Platform p, int fd) {
-        return isCloseOnExec(LibcSyscalls.INSTANCE, p, fd);
-    }
-
-    /** @return true if {@code fd} has {@code FD_CLOEXEC} set, asked through {@code sys} in {@code p}'s numbers */
-    public static boolean isCloseOnExec(Syscalls sys, Platform p, int fd) {
-        int flags = sys.fcntl(fd, p.fGetfd(), 0);
+    public static boolean isCloseOnExec(int fd) {
+        int flags = fcntl(fd, HostFcntl.F_GETFD);
         if (flags < 0) {
-            throw new AssertionError("fcntl(" + fd + ", F_GETFD) failed: " + p.errno().name(-flags));
+            throw new AssertionError("fcntl(" + fd + ", F_GETFD) failed: fd " + fd + " is not open");
         }
-        return (flags & p.fdCloexec()) != 0;
+        return (flags & HostFcntl.FD_CLOEXEC) != 0;
     }
 
     /** @return true if {@code fd} is an open descriptor of this process */
-    public static boolean isOpen(Platform p, int fd) {
-        return LibcSyscalls.INSTANCE.fcntl(fd, p.fGetfd(), 0) >= 0;
+    public static boolean isOpen(int fd) {
+        return fcntl(fd, HostFcntl.F_GETFD) >= 0;
     }
 
     /** @return "fd -> target" for every open fd in /proc/self/fd (empty where there is no /proc), for leak reports */

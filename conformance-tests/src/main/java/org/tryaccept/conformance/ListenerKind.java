@@ -12,6 +12,8 @@ import java.nio.channels.ServerSocketChannel;
  * {@link #DUAL_STACK_V4} is an IPv6 wildcard listener reached over 127.0.0.1, so the kernel reports an
  * IPv4-mapped peer ({@code ::ffff:127.0.0.1}) that must come out as an {@code Inet4Address}, as the
  * JDK reports it.
+ *
+ * @since 0.1
  */
 public enum ListenerKind {
     /** {@code 127.0.0.1}. */

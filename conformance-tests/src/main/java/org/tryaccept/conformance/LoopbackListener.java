@@ -21,9 +21,11 @@ import java.util.List;
  * <pre>{@code
  * try (LoopbackListener l = LoopbackListener.open(ListenerKind.IPV4, 128)) {
  *     SocketChannel client = l.connect();
- *     // provider.tryAccept(l.channel(), buffer) ...
+ *     // new Acceptor(provider).tryOnce(l.channel()) ...
  * }
  * }</pre>
+ *
+ * @since 0.1
  */
 public final class LoopbackListener implements AutoCloseable {
     private final ListenerKind kind;
@@ -104,6 +106,26 @@ public final class LoopbackListener implements AutoCloseable {
         c.setOption(StandardSocketOptions.SO_LINGER, 0);
         c.close();
         return c;
+    }
+
+    /**
+     * Waits until the listener has a connection queued (a JDK {@code Selector} says so), for at most
+     * {@code timeout}: loopback connections reach the accept queue a moment after {@code connect}.
+     *
+     * @throws AssertionError if none showed up in time
+     */
+    public void awaitPending(java.time.Duration timeout) throws IOException {
+        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+            java.nio.channels.SelectionKey key = channel.register(selector, java.nio.channels.SelectionKey.OP_ACCEPT);
+            try {
+                if (selector.select(Math.max(1, timeout.toMillis())) == 0) {
+                    throw new AssertionError("no connection reached the accept queue of " + this + " within " + timeout);
+                }
+            } finally {
+                key.cancel();
+                selector.selectNow(); // deregisters, so the channel can go back to blocking mode if a test wants
+            }
+        }
     }
 
     /** @return every client connected so far, in order */

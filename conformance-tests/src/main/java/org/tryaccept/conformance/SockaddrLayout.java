@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
 /**
  * How one OS lays out {@code struct sockaddr_*}, to write byte fixtures for a codec under test (the
  * kit's independent encoder, so a codec is never checked against itself). Values come from
- * {@code shared/notes/platform-constants.md} section 7; the implementer supplies them.
+ * each OS's {@code <sys/socket.h>} and {@code <sys/un.h>}; the implementer supplies them.
  *
  * <pre>{@code
  * SockaddrLayout linux = new SockaddrLayout(false, 1, 2, 10, 108);
@@ -21,6 +21,8 @@ import java.nio.ByteOrder;
  * @param afInet      AF_INET
  * @param afInet6     AF_INET6
  * @param sunPathSize size of {@code sun_path}
+ *
+ * @since 0.1
  */
 public record SockaddrLayout(boolean bsd, int afUnix, int afInet, int afInet6, int sunPathSize) {
 

@@ -11,7 +11,7 @@ import org.tryaccept.spi.Errno;
 
 /**
  * FreeBSD numbers, identical on amd64 and arm64. Source of every value:
- * {@code shared/notes/platform-constants.md} (FreeBSD headers, cross-checked with golang/sys and
+ * the FreeBSD headers named beside each group (cross-checked with golang/sys and
  * rust-lang/libc), except the three that note does not list, looked up for this module:
  * <ul>
  * <li>POLLIN 0x0001 and {@code nfds_t = unsigned int}: freebsd/freebsd-src {@code sys/sys/poll.h}
@@ -24,7 +24,7 @@ final class FreeBsdConstants {
     private FreeBsdConstants() {
     }
 
-    // errno (section 1)
+    // errno (freebsd/freebsd-src sys/sys/errno.h)
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -51,7 +51,7 @@ final class FreeBsdConstants {
     static final int EHOSTUNREACH = 65;
     static final int EPROTO = 92;
 
-    // families, types, accept4 flags (section 2)
+    // families, types, accept4 flags (freebsd/freebsd-src sys/sys/socket.h)
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 28;
@@ -59,7 +59,7 @@ final class FreeBsdConstants {
     static final int SOCK_NONBLOCK = 0x20000000;
     static final int SOCK_CLOEXEC = 0x10000000;
 
-    // socket options (sections 3 and 4)
+    // socket options (freebsd/freebsd-src sys/sys/socket.h, netinet/in.h, netinet/tcp.h)
     static final int SOL_SOCKET = 0xffff;
     static final int SO_ACCEPTCONN = 0x0002;
     static final int SO_ACCEPTFILTER = 0x1000;
@@ -67,7 +67,7 @@ final class FreeBsdConstants {
     static final int IPPROTO_TCP = 6;
     static final int TCP_KEEPIDLE = 0x100;
 
-    // fcntl (section 5)
+    // fcntl (freebsd/freebsd-src sys/sys/fcntl.h)
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
@@ -80,10 +80,10 @@ final class FreeBsdConstants {
     static final int POLLIN = 0x0001;
     static final int NFDS_T_BYTES = 4; // typedef unsigned int nfds_t
 
-    // struct sockaddr_un.sun_path (section 7)
+    // struct sockaddr_un.sun_path (freebsd/freebsd-src sys/sys/un.h)
     static final int SUN_PATH_SIZE = 104;
 
-    // struct accept_filter_arg (section 7): char af_name[16]; char af_arg[256 - 16]
+    // struct accept_filter_arg (freebsd/freebsd-src sys/sys/socket.h): char af_name[16]; char af_arg[256 - 16]
     static final int ACCEPT_FILTER_ARG_SIZE = 256;
     static final int AF_NAME_OFFSET = 0;
     static final int AF_NAME_SIZE = 16;
@@ -108,7 +108,7 @@ final class FreeBsdConstants {
 
     /**
      * A connection that was reset while it waited on the listen queue (accept(2): ECONNABORTED).
-     * FreeBSD does not pass pending network errors through accept as Linux does (section 9.2).
+     * FreeBSD does not pass pending network errors through accept as Linux does (accept(2), ERRORS).
      */
     static final Set<Errno> GONE = Errno.CONNECTION_GONE;
 

@@ -11,7 +11,7 @@ import org.tryaccept.spi.Errno;
 
 /**
  * macOS numbers, identical on x86_64 and arm64. Source of every value:
- * {@code shared/notes/platform-constants.md} (XNU headers, cross-checked with golang/sys and
+ * the XNU headers named beside each group (cross-checked with golang/sys and
  * rust-lang/libc), except the three that note does not list, looked up for this module:
  * <ul>
  * <li>POLLIN 0x0001 and {@code nfds_t = unsigned int}: XNU {@code bsd/sys/poll.h}
@@ -19,13 +19,13 @@ import org.tryaccept.spi.Errno;
  * <li>TCP_KEEPALIVE 0x10, the option behind the JDK's TCP_KEEPIDLE on macOS: XNU
  * {@code bsd/netinet/tcp.h} ("idle time used when SO_KEEPALIVE is enabled").</li>
  * </ul>
- * macOS has no accept4, no SOCK_NONBLOCK/SOCK_CLOEXEC and no accept filters (sections 2 and 3, S1).
+ * macOS has no accept4, no SOCK_NONBLOCK/SOCK_CLOEXEC and no accept filters (XNU bsd/sys/socket.h defines neither).
  */
 final class MacOsConstants {
     private MacOsConstants() {
     }
 
-    // errno (section 1); EOPNOTSUPP is 102 and ENOTSUP 45 under UNIX03, which is always on (E1)
+    // errno (apple/darwin-xnu bsd/sys/errno.h); EOPNOTSUPP is 102 and ENOTSUP 45 under UNIX03, which is always on
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -53,20 +53,20 @@ final class MacOsConstants {
     static final int EPROTO = 100;
     static final int EOPNOTSUPP = 102;
 
-    // families, types (section 2)
+    // families, types (apple/darwin-xnu bsd/sys/socket.h)
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 30;
     static final int SOCK_STREAM = 1;
 
-    // socket options (sections 3 and 4)
+    // socket options (apple/darwin-xnu bsd/sys/socket.h, netinet/in.h, netinet/tcp.h)
     static final int SOL_SOCKET = 0xffff;
     static final int SO_ACCEPTCONN = 0x0002;
     static final int SO_TYPE = 0x1008;
     static final int IPPROTO_TCP = 6;
     static final int TCP_KEEPALIVE = 0x10;
 
-    // fcntl (section 5)
+    // fcntl (apple/darwin-xnu bsd/sys/fcntl.h)
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
@@ -79,7 +79,7 @@ final class MacOsConstants {
     static final int POLLIN = 0x0001;
     static final int NFDS_T_BYTES = 4; // typedef unsigned int nfds_t
 
-    // struct sockaddr_un.sun_path (section 7)
+    // struct sockaddr_un.sun_path (apple/darwin-xnu bsd/sys/un.h)
     static final int SUN_PATH_SIZE = 104;
 
     static final ErrnoTable ERRNO = ErrnoTable.of("macOS", Map.ofEntries(

@@ -28,7 +28,8 @@ import org.tryaccept.internal.Syscalls;
  * when not listening or without a filter.
  */
 final class BsdKernelOnLinux implements Syscalls {
-    private static final Syscalls LINUX = LibcSyscalls.INSTANCE;
+    // The host's calls, in Linux numbers (nfds_t is 8 bytes here).
+    private static final Syscalls LINUX = new LibcSyscalls(new org.tryaccept.internal.Platform.Poll(1, 8));
 
     private final boolean freebsd;
     private final Map<String, Integer> errnos;

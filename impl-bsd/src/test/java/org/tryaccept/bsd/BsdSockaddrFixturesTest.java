@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.tryaccept.spi.SockaddrCodec;
 
 /**
- * The two BSD sockaddr layouts (section 7: length byte at 0, u8 family at 1; port and addresses
+ * The two BSD sockaddr layouts (FreeBSD sys/sys/socket.h, XNU bsd/sys/socket.h: length byte at 0, u8 family at 1; port and addresses
  * big-endian; sin6_scope_id host order at 24; sun_path[104] at 2), decoded from hand-written bytes as
- * FreeBSD and macOS kernels would write them. Hosts are little-endian on every target (section 8).
+ * FreeBSD and macOS kernels would write them. Hosts are little-endian on every target (amd64, arm64).
  */
 class BsdSockaddrFixturesTest {
     private static final SockaddrCodec FREEBSD = FreeBsdConstants.platform().codec();

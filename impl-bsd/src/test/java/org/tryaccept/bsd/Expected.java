@@ -3,7 +3,7 @@ package org.tryaccept.bsd;
 import java.util.Map;
 
 /**
- * Values transcribed by hand from {@code shared/notes/platform-constants.md}, independently of the
+ * Values transcribed by hand from the FreeBSD, XNU and Linux headers named beside each group, independently of the
  * constants classes, so that a typo in either shows up as a test failure. Section numbers refer to
  * that note; the values it does not list (POLLIN, TCP_KEEPIDLE/TCP_KEEPALIVE) come from the FreeBSD
  * and XNU headers cited in the constants classes.
@@ -45,7 +45,7 @@ final class Expected {
             Map.entry("ECONNRESET", 54), Map.entry("ETIMEDOUT", 60), Map.entry("ECONNREFUSED", 61),
             Map.entry("EADDRINUSE", 48), Map.entry("EINPROGRESS", 36));
 
-    // Linux numbers this host needs (sections 2, 3, 5; POLLIN and TCP_KEEPIDLE from LinuxConstants' gcc run)
+    // Linux numbers this host needs (<bits/socket.h>, <asm-generic/socket.h>, <asm-generic/fcntl.h>; printed by gcc)
     static final int LINUX_AF_UNIX = 1;
     static final int LINUX_AF_INET = 2;
     static final int LINUX_AF_INET6 = 10;

@@ -84,7 +84,7 @@ class FreeBsdDeferAcceptTest {
         // Another part of the program installed httpready on this listener.
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment arg = FreeBsdServerSocketsProvider.filterArg(arena, "httpready");
-            int r = provider.engine().onDuplicate(listener,
+            int r = new org.tryaccept.internal.ListenerFds(hostFdAccess(), kernel, provider.platform()).onBorrowed(listener,
                     fd -> kernel.setsockopt(fd, 0xffff, 0x1000, arg, 256));
             assertEquals(0, r);
         }

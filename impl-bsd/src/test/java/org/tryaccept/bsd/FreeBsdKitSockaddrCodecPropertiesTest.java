@@ -13,7 +13,7 @@ class FreeBsdKitSockaddrCodecPropertiesTest extends AbstractSockaddrCodecPropert
 
     @Override
     protected SockaddrLayout layout() {
-        // platform-constants.md sections 2 and 7: length byte + u8 family, AF_INET6 as given, sun_path 104
+        // FreeBSD sys/sys/socket.h and sys/sys/un.h: length byte + u8 family, AF_INET6 as given, sun_path 104
         return new SockaddrLayout(true, 1, 2, 28, 104);
     }
 }

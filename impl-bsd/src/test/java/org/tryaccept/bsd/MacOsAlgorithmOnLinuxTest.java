@@ -10,9 +10,10 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.tryaccept.AcceptBuffer;
 import org.tryaccept.ErrnoException;
 import org.tryaccept.internal.AcceptEngine;
+import org.tryaccept.internal.ListenerFds;
+import org.tryaccept.internal.Syscalls;
 import org.tryaccept.internal.ForwardingSyscalls;
 import org.tryaccept.internal.LibcSyscalls;
 import org.tryaccept.internal.Platform;
@@ -33,6 +34,10 @@ class MacOsAlgorithmOnLinuxTest {
         int failAt;
         int sinceAccept;
         int accepted = -1;
+
+        FcntlFault() {
+            super(TestSupport.LINUX_CALLS);
+        }
 
 
 
@@ -82,10 +87,14 @@ class MacOsAlgorithmOnLinuxTest {
     private static final Platform ACCEPT_THEN_FCNTL = linuxPlatform(-1);
 
     /** Waits until the listener's queue holds the connection, so one tryAccept reaches accept. */
+    private static AcceptEngine engine(Syscalls sys) {
+        return new AcceptEngine(ACCEPT_THEN_FCNTL, sys, new ListenerFds(hostFdAccess(), sys, ACCEPT_THEN_FCNTL), null);
+    }
+
     private static void awaitPending(AcceptEngine engine, ServerSocketChannel l) throws Exception {
-        int n = engine.fdAccess().fdOf(l);
+        int n = hostFdAccess().fdOf(l);
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while (LibcSyscalls.INSTANCE.poll(n, 1) == 0) {
+        while (TestSupport.LINUX_CALLS.poll(n, 1) == 0) {
             assertTrue(System.nanoTime() < deadline, "connection never queued");
             Thread.sleep(2);
         }
@@ -94,13 +103,13 @@ class MacOsAlgorithmOnLinuxTest {
     @Test
     void successYieldsNonBlockingCloseOnExecFds() throws Exception {
         FcntlFault sys = new FcntlFault();
-        AcceptEngine engine = new AcceptEngine(ACCEPT_THEN_FCNTL, sys, hostFdAccess());
-        assertEquals("accept", ACCEPT_THEN_FCNTL.acceptCall());
+        AcceptEngine engine = engine(sys);
+        assertEquals("accept", ACCEPT_THEN_FCNTL.accept().call());
         try (ServerSocketChannel l = listener(InetAddress.getLoopbackAddress());
                 SocketChannel client = SocketChannel.open(l.getLocalAddress())) {
             awaitPending(engine, l);
-            AcceptBuffer buffer = new AcceptBuffer();
-            assertTrue(engine.tryAccept(l, buffer));
+            TestSupport.Peer buffer = new TestSupport.Peer();
+            assertTrue(buffer.take(engine, ACCEPT_THEN_FCNTL.codec(), l));
             int fd = buffer.fd();
             try {
                 assertTrue(isNonBlocking(fd), "O_NONBLOCK set by fcntl");
@@ -118,13 +127,13 @@ class MacOsAlgorithmOnLinuxTest {
         for (int failAt = 1; failAt <= 2; failAt++) {
             FcntlFault sys = new FcntlFault();
             sys.failAt = failAt;
-            AcceptEngine engine = new AcceptEngine(ACCEPT_THEN_FCNTL, sys, hostFdAccess());
+            AcceptEngine engine = engine(sys);
             try (ServerSocketChannel l = listener(InetAddress.getLoopbackAddress());
                     SocketChannel client = SocketChannel.open(l.getLocalAddress())) {
                 awaitPending(engine, l);
-                AcceptBuffer buffer = new AcceptBuffer();
+                TestSupport.Peer buffer = new TestSupport.Peer();
                 long before = FdChecks.openFdCount();
-                ErrnoException e = assertThrows(ErrnoException.class, () -> engine.tryAccept(l, buffer));
+                ErrnoException e = assertThrows(ErrnoException.class, () -> buffer.take(engine, ACCEPT_THEN_FCNTL.codec(), l));
                 long after = FdChecks.openFdCount();
                 assertEquals(before, after, "no fd leaked (failing fcntl #" + failAt + ")");
                 assertFalse(buffer.hasConnection());
@@ -141,7 +150,7 @@ class MacOsAlgorithmOnLinuxTest {
                 sys.failAt = 0;
                 try (SocketChannel second = SocketChannel.open(l.getLocalAddress())) {
                     awaitPending(engine, l);
-                    assertTrue(engine.tryAccept(l, buffer));
+                    assertTrue(buffer.take(engine, ACCEPT_THEN_FCNTL.codec(), l));
                     assertEquals(second.getLocalAddress(), buffer.remoteAddress());
                     engine.close(buffer.fd());
                 }

@@ -1,8 +1,9 @@
 package org.tryaccept.bsd;
 
 import org.tryaccept.conformance.AbstractErrnoContractProperties;
-import org.tryaccept.conformance.ProviderFactory;
-import org.tryaccept.internal.Syscalls;
+import java.util.Set;
+import org.tryaccept.spi.Errno;
+import org.tryaccept.spi.ServerSocketsProvider;
 
 /**
  * The kit's errno-sequence properties against the unchanged macOS provider (accept, then fcntl), in
@@ -10,12 +11,13 @@ import org.tryaccept.internal.Syscalls;
  */
 class MacOsKitErrnoContractTest extends AbstractErrnoContractProperties {
     @Override
-    protected ProviderFactory factory() {
-        return MacOsServerSocketsProvider::new;
+    public ServerSocketsProvider provider() {
+        return new MacOsServerSocketsProvider(BsdKernelOnLinux.macos(), null);
     }
 
+    /** The provider targets macos's kernel, which reports no pending network errors through accept. */
     @Override
-    protected Syscalls realSyscalls() {
-        return BsdKernelOnLinux.macos();
+    public Set<Errno> goneErrnos() {
+        return Errno.CONNECTION_GONE;
     }
 }

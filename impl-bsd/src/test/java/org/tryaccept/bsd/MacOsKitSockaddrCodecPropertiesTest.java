@@ -13,7 +13,7 @@ class MacOsKitSockaddrCodecPropertiesTest extends AbstractSockaddrCodecPropertie
 
     @Override
     protected SockaddrLayout layout() {
-        // platform-constants.md sections 2 and 7: length byte + u8 family, AF_INET6 as given, sun_path 104
+        // XNU bsd/sys/socket.h and bsd/sys/un.h: length byte + u8 family, AF_INET6 as given, sun_path 104
         return new SockaddrLayout(true, 1, 2, 30, 104);
     }
 }

@@ -7,9 +7,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tryaccept.internal.ErrnoTable;
 import org.tryaccept.internal.Platform;
+import org.tryaccept.spi.Errno;
 
 /**
- * Every number the module uses, against {@link Expected} (transcribed from platform-constants.md).
+ * Every number the module uses, against {@link Expected} (transcribed from the FreeBSD and XNU headers).
  * Checked twice: the constants classes' fields, and the {@link Platform} records the providers
  * actually hand to the shared engine.
  */
@@ -17,27 +18,29 @@ class PlatformConstantsTest {
 
     private static void assertErrnoTable(Map<String, Integer> expected, ErrnoTable table) {
         for (Map.Entry<String, Integer> e : expected.entrySet()) {
-            assertEquals(e.getValue(), table.number(e.getKey()), table.os() + " " + e.getKey());
+            assertEquals(e.getValue(), table.number(Errno.valueOf(e.getKey())), table.os() + " " + e.getKey());
             assertEquals(e.getKey(), table.name(e.getValue()), table.os() + " errno " + e.getValue());
         }
-        for (int n : table.numbers()) {
-            assertTrue(expected.containsValue(n), table.os() + " lists errno " + n + " (" + table.name(n)
-                    + ") which the notes do not give");
+        for (Errno name : Errno.values()) {
+            if (table.has(name)) {
+                assertTrue(expected.containsKey(name.name()), table.os() + " lists " + name + " ("
+                        + table.number(name) + ") which the headers' transcription does not give");
+            }
         }
     }
 
     @Test
     void freebsdErrnoTable() {
         assertErrnoTable(FREEBSD_ERRNO, FreeBsdConstants.ERRNO);
-        assertFalse(FreeBsdConstants.ERRNO.has("ENONET"), "ENONET is Linux only");
+        assertFalse(FreeBsdConstants.ERRNO.has(Errno.ENONET), "ENONET is Linux only");
         assertEquals("EPROTO", FreeBsdConstants.ERRNO.name(92), "92 is EPROTO on FreeBSD (E2)");
     }
 
     @Test
     void macosErrnoTable() {
         assertErrnoTable(MACOS_ERRNO, MacOsConstants.ERRNO);
-        assertEquals(102, MacOsConstants.ERRNO.number("EOPNOTSUPP"));
-        assertEquals(45, MacOsConstants.ERRNO.number("ENOTSUP"));
+        assertEquals(102, MacOsConstants.ERRNO.number(Errno.EOPNOTSUPP));
+        assertEquals(45, MacOsConstants.ERRNO.number(Errno.ENOTSUP));
         assertEquals("EPROTO", MacOsConstants.ERRNO.name(100), "100 is EPROTO on macOS (E2)");
     }
 
@@ -64,7 +67,7 @@ class PlatformConstantsTest {
         assertEquals(FREEBSD_F_DUPFD_CLOEXEC, FreeBsdConstants.F_DUPFD_CLOEXEC);
         assertEquals(BSD_POLLIN, FreeBsdConstants.POLLIN);
         assertEquals(SUN_PATH_SIZE, FreeBsdConstants.SUN_PATH_SIZE);
-        // struct accept_filter_arg (section 7)
+        // struct accept_filter_arg (FreeBSD sys/sys/socket.h)
         assertEquals(ACCEPT_FILTER_ARG_SIZE, FreeBsdConstants.ACCEPT_FILTER_ARG_SIZE);
         assertEquals(AF_NAME_OFFSET, FreeBsdConstants.AF_NAME_OFFSET);
         assertEquals(AF_NAME_SIZE, FreeBsdConstants.AF_NAME_SIZE);
@@ -96,21 +99,22 @@ class PlatformConstantsTest {
     }
 
     private static void assertBsdPlatform(Platform p, int acceptFlags, int dupfd, int keepidle) {
-        assertEquals(acceptFlags, p.acceptFlags(), p.os() + " accept flags");
-        assertEquals(dupfd, p.fDupfdCloexec());
-        assertEquals(BSD_F_GETFL, p.fGetfl());
-        assertEquals(BSD_F_SETFL, p.fSetfl());
-        assertEquals(BSD_F_GETFD, p.fGetfd());
-        assertEquals(BSD_F_SETFD, p.fSetfd());
-        assertEquals(BSD_FD_CLOEXEC, p.fdCloexec());
-        assertEquals(BSD_O_NONBLOCK, p.oNonblock());
-        assertEquals(BSD_SOL_SOCKET, p.solSocket());
-        assertEquals(BSD_SO_ACCEPTCONN, p.soAcceptconn());
-        assertEquals(BSD_SO_TYPE, p.soType());
-        assertEquals(SOCK_STREAM, p.sockStream());
-        assertEquals(IPPROTO_TCP, p.ipprotoTcp());
-        assertEquals(keepidle, p.tcpKeepidle());
-        assertEquals(BSD_POLLIN, p.pollin());
+        assertEquals(acceptFlags, p.accept().flags(), p.os() + " accept flags");
+        assertEquals(dupfd, p.fcntl().fDupfdCloexec());
+        assertEquals(BSD_F_GETFL, p.fcntl().fGetfl());
+        assertEquals(BSD_F_SETFL, p.fcntl().fSetfl());
+        assertEquals(BSD_F_GETFD, p.fcntl().fGetfd());
+        assertEquals(BSD_F_SETFD, p.fcntl().fSetfd());
+        assertEquals(BSD_FD_CLOEXEC, p.fcntl().fdCloexec());
+        assertEquals(BSD_O_NONBLOCK, p.fcntl().oNonblock());
+        assertEquals(BSD_SOL_SOCKET, p.discovery().solSocket());
+        assertEquals(BSD_SO_ACCEPTCONN, p.discovery().soAcceptconn());
+        assertEquals(BSD_SO_TYPE, p.discovery().soType());
+        assertEquals(SOCK_STREAM, p.discovery().sockStream());
+        assertEquals(IPPROTO_TCP, p.discovery().ipprotoTcp());
+        assertEquals(keepidle, p.discovery().tcpKeepidle());
+        assertEquals(BSD_POLLIN, p.poll().pollin());
+        assertEquals(4, p.poll().nfdsBytes(), "nfds_t is unsigned int on the BSDs");
         assertEquals(35, p.eagain(), "EAGAIN is 35 on the BSDs");
         assertEquals(4, p.eintr());
         assertTrue(p.isGone(53), "ECONNABORTED (53) skips to the next connection");
@@ -124,8 +128,8 @@ class PlatformConstantsTest {
     void freebsdPlatformRecord() {
         Platform p = new FreeBsdServerSocketsProvider().createPlatform();
         assertBsdPlatform(p, FREEBSD_SOCK_NONBLOCK | FREEBSD_SOCK_CLOEXEC, FREEBSD_F_DUPFD_CLOEXEC, FREEBSD_TCP_KEEPIDLE);
-        assertEquals("accept4", p.acceptCall());
-        assertEquals(0x30000000, p.acceptFlags());
+        assertEquals("accept4", p.accept().call());
+        assertEquals(0x30000000, p.accept().flags());
         assertSame(FreeBsdConstants.ERRNO, p.errno());
     }
 
@@ -133,8 +137,8 @@ class PlatformConstantsTest {
     void macosPlatformRecord() {
         Platform p = new MacOsServerSocketsProvider().createPlatform();
         assertBsdPlatform(p, -1, MACOS_F_DUPFD_CLOEXEC, MACOS_TCP_KEEPALIVE);
-        assertEquals("accept", p.acceptCall());
-        assertFalse(p.usesAccept4(), "macOS has no accept4");
+        assertEquals("accept", p.accept().call());
+        assertFalse(p.accept().usesAccept4(), "macOS has no accept4");
         assertSame(MacOsConstants.ERRNO, p.errno());
     }
 }

@@ -15,7 +15,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tryaccept.Accepted;
-import org.tryaccept.AcceptBuffer;
 import org.tryaccept.ErrnoException;
 import org.tryaccept.ServerSocketOptions;
 import org.tryaccept.internal.FfmProvider;
@@ -29,8 +28,8 @@ class ProvidersOnBsdKernelTest {
 
     private static void roundTrip(FfmProvider provider, BsdKernelOnLinux kernel, ServerSocketChannel listener)
             throws Exception {
-        AcceptBuffer buffer = new AcceptBuffer();
-        assertFalse(provider.tryAccept(listener, buffer), "nothing pending");
+        TestSupport.Peer buffer = new TestSupport.Peer();
+        assertFalse(buffer.take(provider, listener), "nothing pending");
         try (SocketChannel client = SocketChannel.open(listener.getLocalAddress())) {
             Optional<Accepted> got = acceptWithin(provider, listener);
             assertTrue(got.isPresent(), "connection accepted");
@@ -110,26 +109,26 @@ class ProvidersOnBsdKernelTest {
             String call = kernelIsFreebsd(kernel) ? "accept4" : "accept";
             try (ServerSocketChannel l = listener(InetAddress.getLoopbackAddress());
                     SocketChannel client = SocketChannel.open(l.getLocalAddress())) {
-                AcceptBuffer buffer = new AcceptBuffer();
+                TestSupport.Peer buffer = new TestSupport.Peer();
                 // Wait until the connection is queued, so poll reports it and accept runs.
                 long deadline = System.nanoTime() + 2_000_000_000L;
-                while (org.tryaccept.internal.LibcSyscalls.INSTANCE.poll(p.engine().fdAccess().fdOf(l), 1) == 0
+                while (TestSupport.LINUX_CALLS.poll(hostFdAccess().fdOf(l), 1) == 0
                         && System.nanoTime() < deadline) {
                     Thread.sleep(2);
                 }
                 // EAGAIN is 35 on the BSDs: another thread took the connection; empty, no exception.
                 kernel.acceptFault = () -> -11;
-                assertFalse(p.tryAccept(l, buffer), p.name() + ": EAGAIN(35) means nothing pending");
+                assertFalse(buffer.take(p, l), p.name() + ": EAGAIN(35) means nothing pending");
                 // EMFILE: a typed error naming the call; the connection stays queued.
                 kernel.acceptFault = () -> -24;
-                ErrnoException e = assertThrows(ErrnoException.class, () -> p.tryAccept(l, buffer));
+                ErrnoException e = assertThrows(ErrnoException.class, () -> buffer.take(p, l));
                 assertEquals(call, e.call());
                 assertEquals("EMFILE", e.errnoName());
                 assertEquals(24, e.errno());
                 assertTrue(e.getMessage().startsWith(call + ": EMFILE"), e.getMessage());
                 // ECONNABORTED (53): that connection is gone, the next one is taken.
                 kernel.acceptFault = () -> -103;
-                assertTrue(p.tryAccept(l, buffer), p.name() + ": ECONNABORTED(53) skipped");
+                assertTrue(buffer.take(p, l), p.name() + ": ECONNABORTED(53) skipped");
                 new Accepted(buffer.fd(), buffer.remoteAddress()).close();
             }
         }
@@ -156,12 +155,12 @@ class ProvidersOnBsdKernelTest {
             kernel.fcntlFaultErrno = "EOPNOTSUPP"; // 102 on macOS, not 45
             try (ServerSocketChannel l = listener(InetAddress.getLoopbackAddress());
                     SocketChannel client = SocketChannel.open(l.getLocalAddress())) {
-                AcceptBuffer buffer = new AcceptBuffer();
+                TestSupport.Peer buffer = new TestSupport.Peer();
                 ErrnoException e = null;
                 long deadline = System.nanoTime() + 2_000_000_000L;
                 while (e == null && System.nanoTime() < deadline) {
                     try {
-                        assertFalse(p.tryAccept(l, buffer), "the fcntl fault must fire");
+                        assertFalse(buffer.take(p, l), "the fcntl fault must fire");
                         Thread.sleep(2);
                     } catch (ErrnoException thrown) {
                         e = thrown;

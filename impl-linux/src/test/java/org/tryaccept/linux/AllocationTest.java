@@ -64,7 +64,7 @@ class AllocationTest {
                         clients.add(SocketChannel.open(l.getLocalAddress()));
                     }
                     TestSockets.await(java.time.Duration.ofSeconds(5),
-                            () -> org.tryaccept.internal.LibcSyscalls.INSTANCE.poll(fdOf(l), 1) > 0, "pending");
+                            () -> TestProviders.libc().poll(fdOf(l), 1) > 0, "pending");
                     Thread.sleep(20);
                     int accepted = 0;
                     long before = THREADS.getCurrentThreadAllocatedBytes();
@@ -113,7 +113,7 @@ class AllocationTest {
 
     private static int fdOf(ServerSocketChannel l) {
         try {
-            return ((org.tryaccept.internal.FfmProvider) ServerSockets.provider()).engine().fdAccess().fdOf(l);
+            return TestProviders.fdOf(l);
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }

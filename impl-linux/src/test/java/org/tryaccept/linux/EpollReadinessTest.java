@@ -32,7 +32,7 @@ class EpollReadinessTest {
 
     @Test
     void theSelectedLinuxProviderUsesEpoll() {
-        assertEquals("epoll", ((FfmProvider) ServerSockets.provider()).engine().readinessMode());
+        assertEquals("epoll", ((FfmProvider) ServerSockets.provider()).readinessMode());
     }
 
     @Test

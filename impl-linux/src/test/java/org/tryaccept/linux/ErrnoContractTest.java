@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.tryaccept.AcceptBuffer;
 import org.tryaccept.ErrnoException;
 import org.tryaccept.conformance.FdChecks;
 
@@ -62,13 +61,13 @@ class ErrnoContractTest {
     private boolean awaitPending(ServerSocketChannel l) throws InterruptedException {
         // poll is real: wait until the kernel has the connection queued, so accept4 will be reached
         TestSockets.await(Duration.ofSeconds(5),
-                () -> org.tryaccept.internal.LibcSyscalls.INSTANCE.poll(fdOf(l), LinuxConstants.POLLIN) > 0, "pending");
+                () -> TestProviders.libc().poll(fdOf(l), LinuxConstants.POLLIN) > 0, "pending");
         return true;
     }
 
     private int fdOf(ServerSocketChannel l) {
         try {
-            return provider.engine().fdAccess().fdOf(l);
+            return TestProviders.fdOf(l);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
@@ -81,8 +80,8 @@ class ErrnoContractTest {
             SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EINTR);
             sys.accept4Results.add(-LinuxConstants.EINTR);
-            AcceptBuffer buf = new AcceptBuffer();
-            assertTrue(provider.tryAccept(l, buf));
+            TestProviders.Peer buf = new TestProviders.Peer();
+            assertTrue(buf.take(provider, l));
             assertEquals(c.getLocalAddress(), buf.remoteAddress());
             assertEquals(3, sys.acceptCalls, "two interrupted calls, then the real one");
             provider.close(buf.fd());
@@ -93,13 +92,13 @@ class ErrnoContractTest {
     @ValueSource(strings = {"ECONNABORTED", "ENETDOWN", "EPROTO", "ENOPROTOOPT", "EHOSTDOWN", "ENONET",
         "EHOSTUNREACH", "EOPNOTSUPP", "ENETUNREACH"})
     void connectionGoneIsSkippedAndTheNextOneReturned(String name) throws Exception {
-        int errno = LinuxConstants.ERRNO.number(name);
+        int errno = LinuxConstants.ERRNO.number(org.tryaccept.spi.Errno.valueOf(name));
         try (Pending p = pending()) {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
             sys.accept4Results.add(-errno);
-            AcceptBuffer buf = new AcceptBuffer();
-            assertTrue(provider.tryAccept(l, buf), "the next connection is taken");
+            TestProviders.Peer buf = new TestProviders.Peer();
+            assertTrue(buf.take(provider, l), "the next connection is taken");
             assertEquals(c.getLocalAddress(), buf.remoteAddress());
             provider.close(buf.fd());
         }
@@ -112,7 +111,7 @@ class ErrnoContractTest {
             SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.ECONNABORTED);
             sys.accept4Results.add(-LinuxConstants.EAGAIN);
-            assertFalse(provider.tryAccept(l, new AcceptBuffer()));
+            assertFalse(new TestProviders.Peer().take(provider, l));
         }
     }
 
@@ -123,9 +122,9 @@ class ErrnoContractTest {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EAGAIN);
-            AcceptBuffer buf = new AcceptBuffer();
-            assertFalse(provider.tryAccept(l, buf));
-            assertTrue(provider.tryAccept(l, buf), "the connection is still queued");
+            TestProviders.Peer buf = new TestProviders.Peer();
+            assertFalse(buf.take(provider, l));
+            assertTrue(buf.take(provider, l), "the connection is still queued");
             provider.close(buf.fd());
         }
     }
@@ -133,21 +132,21 @@ class ErrnoContractTest {
     @ParameterizedTest(name = "errno {0}")
     @ValueSource(strings = {"EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "EPERM", "EINVAL"})
     void otherErrnosAreTypedAndTheListenerKeepsItsQueue(String name) throws Exception {
-        int errno = LinuxConstants.ERRNO.number(name);
+        int errno = LinuxConstants.ERRNO.number(org.tryaccept.spi.Errno.valueOf(name));
         try (Pending p = pending()) {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
             long fdsBefore = FdChecks.openFdCount();
             sys.accept4Results.add(-errno);
-            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> new TestProviders.Peer().take(provider, l));
             assertTrue(e instanceof SocketException);
             assertEquals(errno, e.errno());
             assertEquals(name, e.errnoName());
             assertEquals("accept4", e.call());
             assertTrue(e.getMessage().startsWith("accept4: " + name + " ("), e.getMessage());
             assertEquals(fdsBefore, FdChecks.openFdCount(), "the duplicate was closed");
-            AcceptBuffer buf = new AcceptBuffer();
-            assertTrue(provider.tryAccept(l, buf), "the pending connection stayed queued");
+            TestProviders.Peer buf = new TestProviders.Peer();
+            assertTrue(buf.take(provider, l), "the pending connection stayed queued");
             assertEquals(c.getLocalAddress(), buf.remoteAddress());
             provider.close(buf.fd());
         }
@@ -159,7 +158,7 @@ class ErrnoContractTest {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
             sys.accept4Results.add(-LinuxConstants.EMFILE);
-            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> new TestProviders.Peer().take(provider, l));
             assertEquals("accept4: EMFILE (Too many open files)", e.getMessage());
         }
     }
@@ -170,11 +169,11 @@ class ErrnoContractTest {
             ServerSocketChannel l = p.l();
             SocketChannel c = p.c();
             sys.dupResults.add(-LinuxConstants.EMFILE);
-            ErrnoException e = assertThrows(ErrnoException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> new TestProviders.Peer().take(provider, l));
             assertEquals("EMFILE", e.errnoName());
             assertTrue(e.call().startsWith("fcntl"), e.call());
-            AcceptBuffer buf = new AcceptBuffer();
-            assertTrue(provider.tryAccept(l, buf));
+            TestProviders.Peer buf = new TestProviders.Peer();
+            assertTrue(buf.take(provider, l));
             provider.close(buf.fd());
         }
     }
@@ -186,7 +185,7 @@ class ErrnoContractTest {
             SocketChannel c = p.c();
             long fdsBefore = FdChecks.openFdCount();
             sys.corruptNextAddress = true; // the peer address can no longer be decoded
-            SocketException e = assertThrows(SocketException.class, () -> provider.tryAccept(l, new AcceptBuffer()));
+            SocketException e = assertThrows(SocketException.class, () -> new TestProviders.Peer().take(provider, l));
             assertTrue(e.getMessage().contains("unknown family"), e.getMessage());
             assertEquals(fdsBefore, FdChecks.openFdCount(), "no fd leaked");
             // the server side was closed, so the client sees end-of-stream
@@ -204,17 +203,17 @@ class ErrnoContractTest {
                 for (int i = 0; i < 20; i++) {
                     clients.add(SocketChannel.open(l.getLocalAddress()));
                 }
-                AcceptBuffer buf = new AcceptBuffer();
+                TestProviders.Peer buf = new TestProviders.Peer();
                 int n = 0;
                 long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                 while (n < 20 && System.nanoTime() < end) {
-                    if (provider.tryAccept(l, buf)) {
+                    if (buf.take(provider, l)) {
                         n++;
                         provider.close(buf.fd());
                     }
                 }
                 assertEquals(20, n);
-                assertFalse(provider.tryAccept(l, buf));
+                assertFalse(buf.take(provider, l));
                 for (SocketChannel c : clients) {
                     c.write(ByteBuffer.allocate(1)); // still connected from the client's point of view
                 }

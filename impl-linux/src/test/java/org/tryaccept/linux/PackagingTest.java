@@ -24,7 +24,7 @@ class PackagingTest {
         assertEquals("linux-ffm", ServerSockets.provider().name());
         String expected = System.getProperty("tryaccept.test.expectedFdAccess");
         if (expected != null) { // set by each surefire execution in pom.xml
-            assertEquals(expected, ((FfmProvider) ServerSockets.provider()).engine().fdAccess().mode());
+            assertEquals(expected, ((FfmProvider) ServerSockets.provider()).fdAccessMode());
         }
     }
 
@@ -42,12 +42,39 @@ class PackagingTest {
         assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
         // every native call comes from org.tryaccept, so naming that one module is enough
         assertFalse(r.stderr().contains("restricted method"), r.stderr());
+        // the fd-access line is DEBUG: a library says nothing on a normal start
+        assertFalse(r.stderr().contains("tryaccept:"), r.stderr());
+    }
+
+    /** The README's recipe for seeing the one-time fd-access line: java.util.logging at FINE for org.tryaccept. */
+    private static String debugLogging(java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Path config = dir.resolve("logging.properties");
+        java.nio.file.Files.writeString(config, """
+                handlers=java.util.logging.ConsoleHandler
+                java.util.logging.ConsoleHandler.level=FINE
+                org.tryaccept.level=FINE
+                """);
+        return "-Djava.util.logging.config.file=" + config;
+    }
+
+    @Test
+    void fdAccessLineIsShownAtDebugLevel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                debugLogging(dir),
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("finding channel fds by address"), r.stderr());
         assertTrue(r.stderr().contains("add-exports java.base/sun.nio.ch=org.tryaccept"), r.stderr());
     }
 
     @Test
-    void modulePathFastPathWithExportToTheLibraryModule() throws Exception {
+    void modulePathFastPathWithExportToTheLibraryModule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         ForkedJvm.Result r = ForkedJvm.run(List.of(
+                debugLogging(dir),
                 "--module-path", API + File.pathSeparator + LINUX,
                 "--add-modules", "org.tryaccept,org.tryaccept.linux",
                 "--enable-native-access=org.tryaccept",

@@ -10,6 +10,10 @@ import org.tryaccept.internal.ForwardingSyscalls;
  * {@code -errno} is returned instead of calling the kernel, as if the kernel had failed there.
  */
 final class ScriptedSyscalls extends ForwardingSyscalls {
+    ScriptedSyscalls() {
+        super(TestProviders.libc());
+    }
+
     final Deque<Integer> accept4Results = new ArrayDeque<>();
     final Deque<Integer> dupResults = new ArrayDeque<>();
     /** Corrupts the family of the next successful accept's address, to fail decoding after accept. */

@@ -53,11 +53,11 @@ final class TestSockets {
     }
 
     static int statusFlags(int fd) {
-        return LibcSyscalls.INSTANCE.fcntl(fd, LinuxConstants.F_GETFL, 0);
+        return TestProviders.libc().fcntl(fd, LinuxConstants.F_GETFL, 0);
     }
 
     static int descriptorFlags(int fd) {
-        return LibcSyscalls.INSTANCE.fcntl(fd, LinuxConstants.F_GETFD, 0);
+        return TestProviders.libc().fcntl(fd, LinuxConstants.F_GETFD, 0);
     }
 
     /** read(2) of up to {@code max} bytes; returns the count, or -1 on any error (EAGAIN included). */

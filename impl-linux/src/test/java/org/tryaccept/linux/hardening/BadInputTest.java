@@ -163,60 +163,6 @@ class BadInputTest {
         assertEquals(-1, empty.port());
     }
 
-    /**
-     * Deterministic: thread A is held inside tryAccept (in its readiness poll, through the syscall
-     * seam) while the test thread uses the same buffer. The second use must fail with
-     * IllegalStateException, through the injected provider and through the public API alike, and A's
-     * connection must come out intact.
-     */
-    @Test
-    @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void acceptBufferUsedFromTwoThreadsAtOnce() throws Exception {
-        Net.fdAccessMode();
-        CountDownLatch inPoll = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread[] holder = new Thread[1];
-        LinuxServerSocketsProvider provider = new LinuxServerSocketsProvider(new ForwardingSyscalls() {
-            @Override
-            public int poll(int fd, int events) {
-                if (Thread.currentThread() == holder[0]) {
-                    inPoll.countDown();
-                    try {
-                        release.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return real.poll(fd, events);
-            }
-        }, null);
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (ServerSocketChannel l = Net.listener(4); SocketChannel client = Net.connect(l.getLocalAddress())) {
-            AcceptBuffer shared = new AcceptBuffer();
-            Future<Boolean> a = pool.submit(() -> {
-                holder[0] = Thread.currentThread();
-                return provider.tryAccept(l, shared);
-            });
-            assertTrue(inPoll.await(10, TimeUnit.SECONDS));
-            IllegalStateException viaProvider = assertThrows(IllegalStateException.class, () -> provider.tryAccept(l, shared));
-            assertTrue(viaProvider.getMessage().contains("another thread"), viaProvider.getMessage());
-            assertThrows(IllegalStateException.class, () -> ServerSockets.tryAccept(l, shared));
-            release.countDown();
-            assertTrue(a.get(10, TimeUnit.SECONDS));
-            int fd = shared.fd();
-            try {
-                assertEquals(client.getLocalAddress(), shared.remoteAddress());
-                assertEquals(l.getLocalAddress(), Net.localAddressOf(fd));
-            } finally {
-                Net.closeFd(fd);
-            }
-            // Released: the test thread may now use the buffer.
-            assertFalse(ServerSockets.tryAccept(l, shared));
-        } finally {
-            release.countDown();
-            pool.shutdownNow();
-        }
-    }
 
     /** The same through the public API with no seam: two threads race on one buffer until one is refused. */
     @Test

@@ -124,8 +124,11 @@ class CloseRaceTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void harnessDetectsAcceptOnTheRawFdNumber() throws Exception {
         Net.fdAccessMode();
-        LinuxServerSocketsProvider naive = new LinuxServerSocketsProvider(new PreemptedAccept(true), null);
-        Take take = (l, buf, useBuffer) -> naive.tryAccept(l, buf) ? buf.fd() : -1;
+        LinuxServerSocketsProvider naive = org.tryaccept.linux.TestProviders.linux(new PreemptedAccept(true), null);
+        Take take = (l, buf, useBuffer) -> {
+            org.tryaccept.linux.TestProviders.Peer peer = new org.tryaccept.linux.TestProviders.Peer();
+            return peer.take(naive, l) ? peer.fd() : -1;
+        };
         Tally tally = new Tally();
         int rounds = 0;
         while (rounds < 300 && stolen(tally) == 0) {
@@ -146,8 +149,11 @@ class CloseRaceTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void duplicateSurvivesPreemptionBetweenCheckAndAccept() throws Exception {
         String mode = Net.fdAccessMode();
-        LinuxServerSocketsProvider paused = new LinuxServerSocketsProvider(new PreemptedAccept(false), null);
-        Take take = (l, buf, useBuffer) -> paused.tryAccept(l, buf) ? buf.fd() : -1;
+        LinuxServerSocketsProvider paused = org.tryaccept.linux.TestProviders.linux(new PreemptedAccept(false), null);
+        Take take = (l, buf, useBuffer) -> {
+            org.tryaccept.linux.TestProviders.Peer peer = new org.tryaccept.linux.TestProviders.Peer();
+            return peer.take(paused, l) ? peer.fd() : -1;
+        };
         Tally tally = new Tally();
         int rounds = 150;
         for (int round = 0; round < rounds; round++) {
@@ -167,10 +173,10 @@ class CloseRaceTest {
      */
     @Test
     void closeDuringFdDiscoveryGivesClosedChannelException() throws Exception {
-        Platform platform = ((FfmProvider) ServerSockets.provider()).engine().platform();
+        Platform platform = ((FfmProvider) ServerSockets.provider()).platform();
         try (ServerSocketChannel listener = Net.listener(8);
                 SocketChannel client = Net.connect(listener.getLocalAddress())) {
-            ForwardingSyscalls closesOnScan = new ForwardingSyscalls() {
+            ForwardingSyscalls closesOnScan = new ForwardingSyscalls(org.tryaccept.linux.TestProviders.libc()) {
                 @Override
                 public int getsockoptInt(int fd, int level, int name) {
                     try {
@@ -181,12 +187,12 @@ class CloseRaceTest {
                     return real.getsockoptInt(fd, level, name);
                 }
             };
-            LinuxServerSocketsProvider provider = new LinuxServerSocketsProvider(closesOnScan,
-                    FfmProvider.fdAccess("discovery", platform, closesOnScan));
-            AcceptBuffer buf = new AcceptBuffer();
+            LinuxServerSocketsProvider provider = org.tryaccept.linux.TestProviders.linux(closesOnScan,
+                    org.tryaccept.internal.FdAccess.of("discovery", platform, closesOnScan));
+            org.tryaccept.linux.TestProviders.Peer buf = new org.tryaccept.linux.TestProviders.Peer();
             org.junit.jupiter.api.Assertions.assertThrows(ClosedChannelException.class,
-                    () -> provider.tryAccept(listener, buf));
-            assertTrue(!buf.hasConnection());
+                    () -> buf.take(provider, listener));
+            assertTrue(buf.fd() < 0);
         }
     }
 
@@ -343,13 +349,15 @@ class CloseRaceTest {
         private final ThreadLocal<int[]> polled = ThreadLocal.withInitial(() -> new int[1]);
 
         PreemptedAccept(boolean onRawNumber) {
+            super(org.tryaccept.linux.TestProviders.libc());
             this.onRawNumber = onRawNumber;
         }
 
+        /** The engine borrows the listener right before accept4: this is its raw number. */
         @Override
-        public int poll(int fd, int events) {
+        public int dupCloexec(int fd, int cmd) {
             polled.get()[0] = fd;
-            return real.poll(fd, events);
+            return real.dupCloexec(fd, cmd);
         }
 
         @Override

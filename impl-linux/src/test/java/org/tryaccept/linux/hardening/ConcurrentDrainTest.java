@@ -58,12 +58,12 @@ class ConcurrentDrainTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void fdDiscoveryIsNotConfusedByATransientDuplicate() throws Exception {
         org.tryaccept.internal.Platform platform =
-                ((org.tryaccept.internal.FfmProvider) ServerSockets.provider()).engine().platform();
+                ((org.tryaccept.internal.FfmProvider) ServerSockets.provider()).platform();
         java.util.concurrent.CountDownLatch aInAccept = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch bScanned = new java.util.concurrent.CountDownLatch(1);
         Thread[] b = new Thread[1];
         java.util.concurrent.atomic.AtomicBoolean bWaited = new java.util.concurrent.atomic.AtomicBoolean();
-        ForwardingSyscalls sys = new ForwardingSyscalls() {
+        ForwardingSyscalls sys = new ForwardingSyscalls(org.tryaccept.linux.TestProviders.libc()) {
             @Override
             public int getsockoptInt(int fd, int level, int name) {
                 if (Thread.currentThread() == b[0] && bWaited.compareAndSet(false, true)) {
@@ -81,8 +81,8 @@ class ConcurrentDrainTest {
                 return real.accept4(fd, addr, len, flags);
             }
         };
-        org.tryaccept.linux.LinuxServerSocketsProvider provider = new org.tryaccept.linux.LinuxServerSocketsProvider(
-                sys, org.tryaccept.internal.FfmProvider.fdAccess("discovery", platform, sys));
+        org.tryaccept.linux.LinuxServerSocketsProvider provider = org.tryaccept.linux.TestProviders.linux(
+                sys, org.tryaccept.internal.FdAccess.of("discovery", platform, sys));
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (ServerSocketChannel listener = Net.listener(8);
                 SocketChannel c1 = Net.connect(listener.getLocalAddress());
@@ -90,8 +90,8 @@ class ConcurrentDrainTest {
             Future<Integer> fromB = pool.submit(() -> {
                 b[0] = Thread.currentThread();
                 try {
-                    AcceptBuffer buf = new AcceptBuffer();
-                    return provider.tryAccept(listener, buf) ? buf.fd() : -1;
+                    org.tryaccept.linux.TestProviders.Peer buf = new org.tryaccept.linux.TestProviders.Peer();
+                    return buf.take(provider, listener) ? buf.fd() : -1;
                 } finally {
                     bScanned.countDown();
                 }
@@ -100,8 +100,8 @@ class ConcurrentDrainTest {
                 Thread.onSpinWait();
             }
             Future<Integer> fromA = pool.submit(() -> {
-                AcceptBuffer buf = new AcceptBuffer();
-                return provider.tryAccept(listener, buf) ? buf.fd() : -1;
+                org.tryaccept.linux.TestProviders.Peer buf = new org.tryaccept.linux.TestProviders.Peer();
+                return buf.take(provider, listener) ? buf.fd() : -1;
             });
             int fdA = fromA.get(20, TimeUnit.SECONDS);
             int fdB = fromB.get(20, TimeUnit.SECONDS);

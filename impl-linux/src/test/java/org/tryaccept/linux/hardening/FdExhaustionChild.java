@@ -28,8 +28,8 @@ public final class FdExhaustionChild {
     }
 
     public static void main(String[] args) throws Exception {
-        int dupCmd = ((FfmProvider) ServerSockets.provider()).engine().platform().fDupfdCloexec();
-        System.out.println("mode=" + ((FfmProvider) ServerSockets.provider()).engine().fdAccess().mode());
+        int dupCmd = ((FfmProvider) ServerSockets.provider()).platform().fcntl().fDupfdCloexec();
+        System.out.println("mode=" + ((FfmProvider) ServerSockets.provider()).fdAccessMode());
         // Loading a class from a directory on the class path opens a file, which fails once no fd is
         // free; so everything the exhausted phase touches is loaded (and the fd lookup cached) first.
         Class.forName(ErrnoException.class.getName());
@@ -54,7 +54,7 @@ public final class FdExhaustionChild {
             int count = 0;
             int fillErrno;
             while (true) {
-                int d = LibcSyscalls.INSTANCE.dupCloexec(0, dupCmd);
+                int d = org.tryaccept.linux.TestProviders.libc().dupCloexec(0, dupCmd);
                 if (d < 0) {
                     fillErrno = -d;
                     break;
@@ -63,11 +63,11 @@ public final class FdExhaustionChild {
             }
             String noneFree = attempt(listener, null);
             String noneFreeBuffer = attempt(listener, buf);
-            LibcSyscalls.INSTANCE.close(held[--count]); // exactly one fd free now
+            org.tryaccept.linux.TestProviders.libc().close(held[--count]); // exactly one fd free now
             String oneFree = attempt(listener, null);
             boolean openAfter = listener.isOpen();
             while (count > 0) {
-                LibcSyscalls.INSTANCE.close(held[--count]);
+                org.tryaccept.linux.TestProviders.libc().close(held[--count]);
             }
             System.out.println("filled=" + fillErrno);
             System.out.println("noneFree=" + noneFree);

@@ -65,11 +65,11 @@ final class Net {
             MemorySegment sa = arena.allocate(128, 8);
             MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, 128);
-            int r = LibcSyscalls.INSTANCE.getsockname(fd, sa, len);
+            int r = org.tryaccept.linux.TestProviders.libc().getsockname(fd, sa, len);
             if (r < 0) {
                 throw new IOException("getsockname(" + fd + ") failed: errno " + -r);
             }
-            return LayoutSockaddrCodec.linux().decode(sa, Math.min(len.get(ValueLayout.JAVA_INT, 0), 128));
+            return org.tryaccept.linux.TestProviders.platform().codec().decode(sa, Math.min(len.get(ValueLayout.JAVA_INT, 0), 128));
         }
     }
 
@@ -82,7 +82,7 @@ final class Net {
      * which mode it expects, so a run that silently fell back to the other mode fails here.
      */
     static String fdAccessMode() {
-        String mode = ((FfmProvider) ServerSockets.provider()).engine().fdAccess().mode();
+        String mode = ((FfmProvider) ServerSockets.provider()).fdAccessMode();
         String expected = System.getProperty("tryaccept.test.expectedFdAccess");
         if (expected != null) {
             assertEquals(expected, mode, "fd access mode of this surefire execution");

@@ -3,23 +3,31 @@ package org.tryaccept.linux.kit;
 import java.net.SocketOption;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
-import org.tryaccept.conformance.KitPlatforms;
 import org.tryaccept.internal.FdAccess;
 import org.tryaccept.internal.FfmProvider;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
-import org.tryaccept.linux.LinuxServerSocketsProvider;
+import org.tryaccept.linux.TestProviders;
 
 /**
  * The shared engine in its macOS flavour (plain accept, then fcntl for O_NONBLOCK and FD_CLOEXEC) over
  * Linux's numbers, so the accept-plus-fcntl path, including a failing fcntl after accept, runs here.
  */
 final class AcceptThenFcntlFlavour extends FfmProvider {
-    private static final Platform PLATFORM =
-            KitPlatforms.withoutAccept4(new LinuxServerSocketsProvider().engine().platform());
+    private static final Platform PLATFORM = TestProviders.platform()
+            .withAccept(Platform.Accept.acceptThenFcntl(TestProviders.platform().accept().gone()));
+
+    AcceptThenFcntlFlavour() {
+        this(null, null);
+    }
 
     AcceptThenFcntlFlavour(Syscalls sys, FdAccess fds) {
         super(sys, fds);
+    }
+
+    @Override
+    protected FfmProvider over(Syscalls sys, FdAccess fds) {
+        return new AcceptThenFcntlFlavour(sys, fds);
     }
 
     @Override

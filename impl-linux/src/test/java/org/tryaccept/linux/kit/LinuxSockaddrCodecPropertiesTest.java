@@ -9,12 +9,12 @@ import org.tryaccept.spi.SockaddrCodec;
 class LinuxSockaddrCodecPropertiesTest extends AbstractSockaddrCodecProperties {
     @Override
     protected SockaddrCodec codec() {
-        return new LinuxServerSocketsProvider().engine().platform().codec();
+        return new LinuxServerSocketsProvider().sockaddrCodec();
     }
 
     @Override
     protected SockaddrLayout layout() {
-        // platform-constants.md section 2 and 7: AF_UNIX 1, AF_INET 2, AF_INET6 10, sun_path 108 bytes.
+        // <bits/socket.h> and <sys/un.h>: AF_UNIX 1, AF_INET 2, AF_INET6 10, sun_path 108 bytes.
         return new SockaddrLayout(false, 1, 2, 10, 108);
     }
 }

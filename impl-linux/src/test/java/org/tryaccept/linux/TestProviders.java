@@ -1,0 +1,79 @@
+package org.tryaccept.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import org.tryaccept.ServerSockets;
+import org.tryaccept.internal.FdAccess;
+import org.tryaccept.internal.FfmProvider;
+import org.tryaccept.internal.LibcSyscalls;
+import org.tryaccept.internal.Platform;
+import org.tryaccept.internal.Syscalls;
+import org.tryaccept.spi.ServerSocketsProvider;
+import org.tryaccept.spi.SockaddrCodec;
+
+/**
+ * What this module's tests (in several packages) need from the provider beyond the SPI: a provider over
+ * scripted system calls (the constructor is package-private), the real calls, and the running provider's
+ * modes.
+ */
+public final class TestProviders {
+    private TestProviders() {
+    }
+
+    /** @return a Linux provider over {@code sys}; {@code fds} null for the provider's own choice */
+    public static LinuxServerSocketsProvider linux(Syscalls sys, FdAccess fds) {
+        return new LinuxServerSocketsProvider(sys, fds);
+    }
+
+    /** @return the real C library calls, in Linux numbers */
+    public static LibcSyscalls libc() {
+        return new LibcSyscalls(LinuxConstants.platform().poll());
+    }
+
+    public static Platform platform() {
+        return LinuxConstants.platform();
+    }
+
+    /** @return the provider {@link ServerSockets} uses, as this repository's FFM provider */
+    public static FfmProvider running() {
+        return (FfmProvider) ServerSockets.provider();
+    }
+
+    /** @return "jdk-internal" or "discovery", as the running provider reads channel fds */
+    public static String fdAccessMode() {
+        return running().fdAccessMode();
+    }
+
+    /** @return the JDK's fd number of {@code ch} (read only: never act on it) */
+    public static int fdOf(ServerSocketChannel ch) throws IOException {
+        return FdAccess.of(System.getProperty("tryaccept.test.expectedFdAccess", "discovery").equals("jdk-internal")
+                ? "jdk" : "discovery", platform(), libc()).fdOf(ch);
+    }
+
+    /** A provider call's result, decoded with the provider's codec: the SPI seen from a test. */
+    public static final class Peer {
+        private final MemorySegment sa = Arena.ofAuto().allocate(SockaddrCodec.CAPACITY, 8);
+        private final MemorySegment len = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+        private ServerSocketsProvider provider;
+        private int fd = -1;
+
+        /** @return true when {@code provider} accepted a connection into this peer */
+        public boolean take(ServerSocketsProvider provider, ServerSocketChannel listener) throws IOException {
+            this.provider = provider;
+            fd = provider.tryAccept(listener, sa, len);
+            return fd >= 0;
+        }
+
+        public int fd() {
+            return fd;
+        }
+
+        public SocketAddress remoteAddress() throws IOException {
+            return provider.sockaddrCodec().decode(sa, Math.min(len.get(ValueLayout.JAVA_INT, 0), SockaddrCodec.CAPACITY));
+        }
+    }
+}
