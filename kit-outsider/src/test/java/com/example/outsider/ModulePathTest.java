@@ -38,6 +38,21 @@ class ModulePathTest {
                 + AbstractTryAcceptContractTest.class.getModule() + ", JUnit: " + Test.class.getModule());
     }
 
+    /**
+     * Surefire puts the kit on the class path here (it is not required by com.example.outsider). An
+     * outsider whose tests are a module of their own has it on the module path, where JUnit and jqwik can
+     * call the kit's package-private test methods only if the kit opens its package.
+     */
+    @Test
+    void theKitOpensItsPackageForAModulePathRun() throws Exception {
+        java.nio.file.Path kit = java.nio.file.Path.of(AbstractTryAcceptContractTest.class.getProtectionDomain()
+                .getCodeSource().getLocation().toURI());
+        ModuleDescriptor d = java.lang.module.ModuleFinder.of(kit).find("org.tryaccept.conformance").orElseThrow()
+                .descriptor();
+        assertTrue(d.opens().stream().anyMatch(o -> o.source().equals("org.tryaccept.conformance") && !o.isQualified()),
+                "the kit's module-info must say `opens org.tryaccept.conformance;`: " + d.opens());
+    }
+
     @Test
     void noAddExportsOnTheCommandLine() {
         String args = String.join(" ", ProcessHandle.current().info().arguments().orElseThrow());
