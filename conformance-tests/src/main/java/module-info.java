@@ -13,4 +13,8 @@ module org.tryaccept.conformance {
     requires jdk.management;
 
     exports org.tryaccept.conformance;
+    // The kit's @Test, @Property and @Provide methods are package-private; JUnit and jqwik call them by
+    // reflection, which a named module allows only into an open package. Without this, a test run
+    // with the kit on the module path fails with InaccessibleObjectException before any check runs.
+    opens org.tryaccept.conformance;
 }
