@@ -53,6 +53,8 @@ final class TwoHosts implements AutoCloseable {
     final String serverIf;
     final String clientIf;
     private final List<NsProcess> processes = new ArrayList<>();
+    /** Other programs started in a namespace ({@link #exec}), killed on {@link #close()}. */
+    private final List<Process> commands = new ArrayList<>();
 
     private TwoHosts(String serverNs, String clientNs) {
         this.serverNs = serverNs;
@@ -155,6 +157,38 @@ final class TwoHosts implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Any program inside a namespace, {@code ip netns exec NS command...}, output and errors merged.
+     * {@code ip netns exec} execs the program itself (no fork), so the process id is the program's.
+     * Killed on {@link #close()}, like the agents.
+     */
+    synchronized Process exec(String ns, List<String> command) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ipBinary(), "netns", "exec", ns));
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        commands.add(p);
+        return p;
+    }
+
+    /**
+     * Runs {@code nft COMMANDS} inside a namespace (one argument, commands separated by ';') and
+     * returns its output; a failure is an IOException with nft's message. Tables made here disappear
+     * with the namespace. Callers check {@link #nftBinary()} first and skip when it is null.
+     */
+    String nft(String ns, String commands) throws IOException {
+        List<String> cmd = List.of(ipBinary(), "netns", "exec", ns, nftBinary(), commands);
+        Run r = run(cmd);
+        if (r.exit != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed (" + r.exit + "): " + r.output.strip());
+        }
+        return r.output;
+    }
+
+    /** The nft command (Debian package nftables), or null when this machine has none. */
+    static String nftBinary() {
+        return binary("nft");
+    }
+
     /** Ends every child first (a namespace outlives 'ip netns del' while a process is inside), then deletes both. */
     @Override
     public synchronized void close() {
@@ -162,6 +196,15 @@ final class TwoHosts implements AutoCloseable {
             p.close();
         }
         processes.clear();
+        for (Process p : commands) {
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        commands.clear();
         for (String ns : List.of(serverNs, clientNs)) {
             try {
                 run(List.of(ipBinary(), "netns", "del", ns));
@@ -192,9 +235,13 @@ final class TwoHosts implements AutoCloseable {
     }
 
     static String ipBinary() {
+        return binary("ip");
+    }
+
+    private static String binary(String name) {
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "ip"))) {
-                return Path.of(dir, "ip").toString();
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+                return Path.of(dir, name).toString();
             }
         }
         return null;
