@@ -169,7 +169,12 @@ public abstract class AbstractTryAcceptContractTest implements ProviderUnderTest
                     l.clients().remove(0).close();
                 }
             }
-            boolean finished = done.await(30, TimeUnit.SECONDS);
+            // Wait for all connections, but stop at once when a caller failed: its failure is the answer.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            boolean finished = false;
+            while (!finished && failure.get() == null && System.nanoTime() < deadline) {
+                finished = done.await(50, TimeUnit.MILLISECONDS);
+            }
             for (Thread t : threads) {
                 t.join(5000);
             }
