@@ -58,8 +58,13 @@ import org.tryaccept.spi.PollerBackend;
  * the port at once, and the registration then disappears by itself. On Linux the listener sits in a
  * small epoll instance of the library's own, nested in the poller (one fd per registered listener,
  * released by {@code remove}, by {@code close()}, or on a later call after the channel closed). On
- * FreeBSD and macOS the registration follows the JDK's own fd number (kqueue drops it when that number
- * is closed); see the BSD provider's documentation for what that path guarantees.
+ * FreeBSD and macOS the kqueue registration is made on the JDK's own fd number (kqueue drops a
+ * registration when the number it was made through is closed, so a duplicate cannot carry it), and is
+ * kept only if the channel is still open after the {@code kevent} call returned: the JDK marks a channel
+ * closed before it closes its fd, so the number was the channel's during the call; otherwise it is
+ * deleted again and {@code ClosedChannelException} is thrown. The channel's {@code close()} then
+ * removes the registration itself, and nothing the library holds keeps the socket open (the
+ * tryaccept-bsd README, "Poller on kqueue").
  *
  * @since 0.1
  */
@@ -70,11 +75,15 @@ public final class Poller implements AutoCloseable {
     public static final int WRITABLE = 1 << 1;
     /** Readiness, always reported: the peer closed its side (EPOLLRDHUP/EPOLLHUP, EV_EOF). */
     public static final int HANGUP = 1 << 2;
-    /** Readiness, always reported: an error is pending on the fd (EPOLLERR). */
+    /** Readiness, always reported: an error is pending on the fd (EPOLLERR; on kqueue EV_ERROR, or EV_EOF with a socket error). */
     public static final int ERROR = 1 << 3;
     /** Option: report a readiness change once (EPOLLET, EV_CLEAR), not as long as it lasts. */
     public static final int EDGE_TRIGGERED = 1 << 8;
-    /** Option: report once, then disable the registration until {@code modify} (EPOLLONESHOT, EV_ONESHOT). */
+    /**
+     * Option: report once, then disable the registration until {@code modify} (EPOLLONESHOT, EV_ONESHOT).
+     * On kqueue each filter fires once on its own (READABLE and WRITABLE may come in two polls), and a
+     * fired registration is gone from the kernel, so an {@code add} of that fd succeeds instead of EEXIST.
+     */
     public static final int ONE_SHOT = 1 << 9;
     /**
      * Option (Linux only, EPOLLEXCLUSIVE, {@code add} only): when several pollers wait on the same fd,

@@ -31,9 +31,11 @@ final class FreeBsdConstants {
     static final int EBADF = 9;
     static final int ENOMEM = 12;
     static final int EFAULT = 14;
+    static final int EEXIST = 17;
     static final int EINVAL = 22;
     static final int ENFILE = 23;
     static final int EMFILE = 24;
+    static final int EPIPE = 32;
     static final int EAGAIN = 35;
     static final int EINPROGRESS = 36;
     static final int ENOTSOCK = 38;
@@ -45,6 +47,7 @@ final class FreeBsdConstants {
     static final int ECONNABORTED = 53;
     static final int ECONNRESET = 54;
     static final int ENOBUFS = 55;
+    static final int ENOTCONN = 57;
     static final int ETIMEDOUT = 60;
     static final int ECONNREFUSED = 61;
     static final int EHOSTDOWN = 64;
@@ -90,6 +93,28 @@ final class FreeBsdConstants {
     static final int AF_ARG_OFFSET = 16;
     static final int AF_ARG_SIZE = 240;
 
+    // kqueue (freebsd/freebsd-src sys/sys/event.h; the same values in kqueue(2))
+    static final short EVFILT_READ = -1;
+    static final short EVFILT_WRITE = -2;
+    static final short EVFILT_USER = -11;
+    static final int EV_ADD = 0x0001;
+    static final int EV_DELETE = 0x0002;
+    static final int EV_DISABLE = 0x0008;
+    static final int EV_ONESHOT = 0x0010;
+    static final int EV_CLEAR = 0x0020;
+    static final int EV_RECEIPT = 0x0040;
+    static final int EV_ERROR = 0x4000;
+    static final int EV_EOF = 0x8000;
+    static final int NOTE_TRIGGER = 0x01000000;
+    /** kqueuex(2) flag, FreeBSD 14.0 and later (kqueue(2) HISTORY; sys/sys/event.h). */
+    static final int KQUEUE_CLOEXEC = 0x1;
+    /** sizeof(struct kevent) since FreeBSD 12 (sys/sys/event.h: ext[4] added; kevent@@FBSD_1.5). */
+    static final int KEVENT_SIZE = 64;
+
+    // send(2) flag and shutdown(2) (freebsd/freebsd-src sys/sys/socket.h; send(2): MSG_NOSIGNAL)
+    static final int MSG_NOSIGNAL = 0x20000;
+    static final int SHUT_WR = 1;
+
     /** The accf_data(4) filter: hold a connection until data arrives. */
     static final String DATAREADY = "dataready";
 
@@ -104,7 +129,8 @@ final class FreeBsdConstants {
             entry(Errno.ECONNABORTED, ECONNABORTED), entry(Errno.ECONNRESET, ECONNRESET),
             entry(Errno.ENOBUFS, ENOBUFS), entry(Errno.ETIMEDOUT, ETIMEDOUT),
             entry(Errno.ECONNREFUSED, ECONNREFUSED), entry(Errno.EHOSTDOWN, EHOSTDOWN),
-            entry(Errno.EHOSTUNREACH, EHOSTUNREACH), entry(Errno.EPROTO, EPROTO)));
+            entry(Errno.EHOSTUNREACH, EHOSTUNREACH), entry(Errno.EPROTO, EPROTO),
+            entry(Errno.EEXIST, EEXIST), entry(Errno.EPIPE, EPIPE), entry(Errno.ENOTCONN, ENOTCONN)));
 
     /**
      * A connection that was reset while it waited on the listen queue (accept(2): ECONNABORTED).
@@ -119,5 +145,17 @@ final class FreeBsdConstants {
                 new Platform.Fcntl(F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_NONBLOCK),
                 new Platform.Discovery(SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE, SOCK_STREAM, IPPROTO_TCP, TCP_KEEPIDLE),
                 new Platform.Poll(POLLIN, NFDS_T_BYTES));
+    }
+
+    /** kqueue with EVFILT_USER for the Poller; close-on-exec by fcntl unless kqueuex(2) exists. */
+    static KqueueSpec kqueue(boolean hasKqueuex) {
+        return new KqueueSpec("FreeBSD", ERRNO, KeventLayout.FREEBSD, EVFILT_READ, EVFILT_WRITE, EVFILT_USER,
+                EV_ADD, EV_DELETE, EV_DISABLE, EV_ONESHOT, EV_CLEAR, EV_RECEIPT, EV_EOF, EV_ERROR, NOTE_TRIGGER,
+                !hasKqueuex, F_SETFD, FD_CLOEXEC);
+    }
+
+    /** send(2) with MSG_NOSIGNAL: a write to a broken connection fails with EPIPE, no SIGPIPE. */
+    static BsdIoSpec io() {
+        return new BsdIoSpec("FreeBSD", ERRNO, MSG_NOSIGNAL, SOL_SOCKET, 0, SHUT_WR);
     }
 }

@@ -27,6 +27,7 @@ import org.tryaccept.internal.OsFamily;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
 import org.tryaccept.spi.Errno;
+import org.tryaccept.spi.PollerBackend;
 
 /**
  * FreeBSD: {@code accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)}, so the new fd is non-blocking and
@@ -49,18 +50,29 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
     private static final String SET_CALL = "setsockopt(SO_ACCEPTFILTER)";
     private static final String GET_CALL = "getsockopt(SO_ACCEPTFILTER)";
 
+    private final KqueueCalls kqueueOverride;
+    private final BsdSocketIo io;
+
     /** For {@link java.util.ServiceLoader}. */
     public FreeBsdServerSocketsProvider() {
+        this(null, null, null, null);
     }
 
     /** For this module's tests: given system calls and, when not null, a given fd access mode. */
     FreeBsdServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+        this(syscalls, fdAccess, null, null);
+    }
+
+    /** For this module's tests: also given kqueue calls and socket I/O calls (null: the C library). */
+    FreeBsdServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess, KqueueCalls kqueue, BsdSocketIo.Calls io) {
         super(syscalls, fdAccess);
+        this.kqueueOverride = kqueue;
+        this.io = new BsdSocketIo(FreeBsdConstants.io(), io != null ? io : LazyLibcIo.INSTANCE);
     }
 
     @Override
     protected FfmProvider over(Syscalls syscalls, FdAccess fdAccess) {
-        return new FreeBsdServerSocketsProvider(syscalls, fdAccess);
+        return new FreeBsdServerSocketsProvider(syscalls, fdAccess, kqueueOverride, null);
     }
 
     @Override
@@ -209,5 +221,32 @@ public final class FreeBsdServerSocketsProvider extends FfmProvider {
             listening = sys.getsockoptInt(fd, SOL_SOCKET, SO_ACCEPTCONN);
             return r == -EINVAL && listening == 1 ? 0 : r;
         }
+    }
+
+    // ---- Poller and SocketIo ----
+
+    /** kqueue with EVFILT_USER for wake-ups; listeners on the JDK's own fd number: see {@link KqueuePoller}. */
+    @Override
+    public PollerBackend openPoller(int maxEvents) throws IOException {
+        if (kqueueOverride != null) {
+            return new KqueuePoller(FreeBsdConstants.kqueue(false), maxEvents, listeners(), kqueueOverride);
+        }
+        LibcKqueue libc = LibcKqueue.freebsd(syscalls());
+        return new KqueuePoller(libc.spec(), maxEvents, listeners(), libc);
+    }
+
+    @Override
+    public int read(int fd, MemorySegment dst) throws IOException {
+        return io.read(fd, dst);
+    }
+
+    @Override
+    public int write(int fd, MemorySegment src) throws IOException {
+        return io.write(fd, src);
+    }
+
+    @Override
+    public void shutdownOutput(int fd) throws IOException {
+        io.shutdownOutput(fd);
     }
 }

@@ -1,5 +1,7 @@
 package org.tryaccept.bsd;
 
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketOption;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
@@ -8,6 +10,7 @@ import org.tryaccept.internal.FfmProvider;
 import org.tryaccept.internal.OsFamily;
 import org.tryaccept.internal.Platform;
 import org.tryaccept.internal.Syscalls;
+import org.tryaccept.spi.PollerBackend;
 
 /**
  * macOS: {@code accept}, then {@code fcntl(F_SETFL, O_NONBLOCK)} and {@code fcntl(F_SETFD, FD_CLOEXEC)}
@@ -19,18 +22,29 @@ import org.tryaccept.internal.Syscalls;
  */
 public final class MacOsServerSocketsProvider extends FfmProvider {
 
+    private final KqueueCalls kqueueOverride;
+    private final BsdSocketIo io;
+
     /** For {@link java.util.ServiceLoader}. */
     public MacOsServerSocketsProvider() {
+        this(null, null, null, null);
     }
 
     /** For this module's tests: given system calls and, when not null, a given fd access mode. */
     MacOsServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess) {
+        this(syscalls, fdAccess, null, null);
+    }
+
+    /** For this module's tests: also given kqueue calls and socket I/O calls (null: the C library). */
+    MacOsServerSocketsProvider(Syscalls syscalls, FdAccess fdAccess, KqueueCalls kqueue, BsdSocketIo.Calls io) {
         super(syscalls, fdAccess);
+        this.kqueueOverride = kqueue;
+        this.io = new BsdSocketIo(MacOsConstants.io(), io != null ? io : LazyLibcIo.INSTANCE);
     }
 
     @Override
     protected FfmProvider over(Syscalls syscalls, FdAccess fdAccess) {
-        return new MacOsServerSocketsProvider(syscalls, fdAccess);
+        return new MacOsServerSocketsProvider(syscalls, fdAccess, kqueueOverride, null);
     }
 
     @Override
@@ -67,5 +81,32 @@ public final class MacOsServerSocketsProvider extends FfmProvider {
     private static UnsupportedOperationException unsupported(SocketOption<?> option) {
         return new UnsupportedOperationException(option.name() + " is not available on macOS: XNU has neither"
                 + " TCP_DEFER_ACCEPT nor accept filters");
+    }
+
+    // ---- Poller and SocketIo ----
+
+    /** kqueue with EVFILT_USER for wake-ups; listeners on the JDK's own fd number: see {@link KqueuePoller}. */
+    @Override
+    public PollerBackend openPoller(int maxEvents) throws IOException {
+        if (kqueueOverride != null) {
+            return new KqueuePoller(MacOsConstants.kqueue(), maxEvents, listeners(), kqueueOverride);
+        }
+        LibcKqueue libc = LibcKqueue.macos(syscalls());
+        return new KqueuePoller(libc.spec(), maxEvents, listeners(), libc);
+    }
+
+    @Override
+    public int read(int fd, MemorySegment dst) throws IOException {
+        return io.read(fd, dst);
+    }
+
+    @Override
+    public int write(int fd, MemorySegment src) throws IOException {
+        return io.write(fd, src);
+    }
+
+    @Override
+    public void shutdownOutput(int fd) throws IOException {
+        io.shutdownOutput(fd);
     }
 }

@@ -21,7 +21,8 @@ final class Expected {
             Map.entry(103, "ECONNABORTED"), Map.entry(105, "ENOBUFS"), Map.entry(112, "EHOSTDOWN"),
             Map.entry(113, "EHOSTUNREACH"), Map.entry(71, "EPROTO"), Map.entry(104, "ECONNRESET"),
             Map.entry(110, "ETIMEDOUT"), Map.entry(111, "ECONNREFUSED"), Map.entry(98, "EADDRINUSE"),
-            Map.entry(115, "EINPROGRESS"));
+            Map.entry(115, "EINPROGRESS"),
+            Map.entry(17, "EEXIST"), Map.entry(32, "EPIPE"), Map.entry(107, "ENOTCONN"));
 
     /** Section 1, FreeBSD column. */
     static final Map<String, Integer> FREEBSD_ERRNO = Map.ofEntries(
@@ -32,7 +33,9 @@ final class Expected {
             Map.entry("ECONNABORTED", 53), Map.entry("ENOBUFS", 55), Map.entry("EHOSTDOWN", 64),
             Map.entry("EHOSTUNREACH", 65), Map.entry("EPROTO", 92), Map.entry("ECONNRESET", 54),
             Map.entry("ETIMEDOUT", 60), Map.entry("ECONNREFUSED", 61), Map.entry("EADDRINUSE", 48),
-            Map.entry("EINPROGRESS", 36));
+            Map.entry("EINPROGRESS", 36),
+            // FreeBSD sys/sys/errno.h (EPIPE 32, ENOTCONN 57 also in the poller note's section 8)
+            Map.entry("EEXIST", 17), Map.entry("EPIPE", 32), Map.entry("ENOTCONN", 57));
 
     /** Section 1, macOS column (EOPNOTSUPP 102 and ENOTSUP 45 differ: note E1). */
     static final Map<String, Integer> MACOS_ERRNO = Map.ofEntries(
@@ -43,7 +46,9 @@ final class Expected {
             Map.entry("ENETUNREACH", 51), Map.entry("ECONNABORTED", 53), Map.entry("ENOBUFS", 55),
             Map.entry("EHOSTDOWN", 64), Map.entry("EHOSTUNREACH", 65), Map.entry("EPROTO", 100),
             Map.entry("ECONNRESET", 54), Map.entry("ETIMEDOUT", 60), Map.entry("ECONNREFUSED", 61),
-            Map.entry("EADDRINUSE", 48), Map.entry("EINPROGRESS", 36));
+            Map.entry("EADDRINUSE", 48), Map.entry("EINPROGRESS", 36),
+            // XNU bsd/sys/errno.h
+            Map.entry("EEXIST", 17), Map.entry("EPIPE", 32), Map.entry("ENOTCONN", 57));
 
     // Linux numbers this host needs (<bits/socket.h>, <asm-generic/socket.h>, <asm-generic/fcntl.h>; printed by gcc)
     static final int LINUX_AF_UNIX = 1;
@@ -94,4 +99,48 @@ final class Expected {
     static final int MACOS_AF_INET6 = 30;
     static final int MACOS_F_DUPFD_CLOEXEC = 67;
     static final int MACOS_TCP_KEEPALIVE = 0x10;
+
+    // ---- kqueue and socket I/O: FreeBSD sys/sys/event.h, XNU bsd/sys/event.h, kqueue(2), send(2),
+    // sys/sys/socket.h / bsd/sys/socket.h (the poller note's sections 4-6), transcribed by hand ----
+
+    static final short EVFILT_READ = -1;
+    static final short EVFILT_WRITE = -2;
+    static final short FREEBSD_EVFILT_USER = -11;
+    static final short MACOS_EVFILT_USER = -10;
+    static final int EV_ADD = 0x1;
+    static final int EV_DELETE = 0x2;
+    static final int EV_ENABLE = 0x4;
+    static final int EV_DISABLE = 0x8;
+    static final int EV_ONESHOT = 0x10;
+    static final int EV_CLEAR = 0x20;
+    static final int EV_RECEIPT = 0x40;
+    static final int EV_ERROR = 0x4000;
+    static final int EV_EOF = 0x8000;
+    static final int NOTE_TRIGGER = 0x01000000;
+    static final int FREEBSD_KQUEUE_CLOEXEC = 0x1;
+
+    /** struct kevent: ident 0 (8), filter 8 (2), flags 10 (2), fflags 12 (4), data 16 (8), udata 24 (8). */
+    static final int KEVENT_IDENT = 0;
+    static final int KEVENT_FILTER = 8;
+    static final int KEVENT_FLAGS = 10;
+    static final int KEVENT_FFLAGS = 12;
+    static final int KEVENT_DATA = 16;
+    static final int KEVENT_UDATA = 24;
+    /** FreeBSD 12+: uint64_t ext[4] at 32, size 64. */
+    static final int FREEBSD_KEVENT_EXT = 32;
+    static final int FREEBSD_KEVENT_SIZE = 64;
+    /** macOS struct kevent (not kevent64_s): size 32, #pragma pack(4). */
+    static final int MACOS_KEVENT_SIZE = 32;
+    /** struct timespec on both: tv_sec int64 at 0, tv_nsec long at 8, size 16. */
+    static final int TIMESPEC_SIZE = 16;
+
+    static final int FREEBSD_MSG_NOSIGNAL = 0x20000;
+    static final int MACOS_MSG_NOSIGNAL = 0x80000;
+    static final int FREEBSD_SO_NOSIGPIPE = 0x0800;
+    static final int MACOS_SO_NOSIGPIPE = 0x1022;
+    static final int SHUT_WR = 1;
+
+    // Linux numbers for the I/O translation here
+    static final int LINUX_MSG_NOSIGNAL = 0x4000;
+    static final int LINUX_SHUT_WR = 1;
 }
