@@ -122,7 +122,7 @@ class SocketIoTest {
 
     /**
      * A write to a peer that reset the connection is an ErrnoException, never SIGPIPE: send(2) with
-     * MSG_NOSIGNAL. (HotSpot would survive a SIGPIPE, but other embedders may not: poller-constants §5.)
+     * MSG_NOSIGNAL. (HotSpot ignores SIGPIPE, but a JVM embedded in a native program may not: send(2), MSG_NOSIGNAL.)
      */
     @Test
     void writeToAResetPeerThrowsEpipeOrEconnreset() throws Exception {
