@@ -18,7 +18,7 @@ import org.tryaccept.internal.Syscalls;
 
 /**
  * A strict FreeBSD or macOS "kernel" on top of the real Linux one: it takes BSD numbers (flags,
- * fcntl commands, option levels and names), checks each against the expected value from the notes,
+ * fcntl commands, option levels and names), checks each against the expected value transcribed from the headers (Expected),
  * runs the real Linux call, and answers in BSD terms (BSD sockaddr layout, BSD errno numbers). A wrong
  * constant in a provider makes a call fail here, as it would on the real OS.
  *
