@@ -31,10 +31,7 @@ class FdExhaustionTest {
         List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -n 128 && exec \"$@\"", "child",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xshare:auto"));
-        if (mode.equals("jdk-internal")) {
-            cmd.add("--add-exports");
-            cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
-        }
+        cmd.addAll(org.tryaccept.linux.TestProviders.modeFlags());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FdExhaustionChild.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
