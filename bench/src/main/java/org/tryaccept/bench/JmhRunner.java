@@ -106,7 +106,10 @@ final class JmhRunner {
                         .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat,
                                 "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"))
                         .forks(1)
-                        .warmupIterations(mode.warmups)
+                        // A cycle row runs ~100x fewer operations per second than a nothing-pending row
+                        // (~37 us each), so C2 has compiled its FFM paths later: code still in C1 allocates
+                        // capture-segment slices (seen as 10-50 B/op in the first iterations with 2 x 1 s).
+                        .warmupIterations(key.startsWith("AcceptCycle") ? mode.warmups + 2 : mode.warmups)
                         .warmupTime(TimeValue.milliseconds(mode.warmupMs))
                         .measurementIterations(mode.iterations)
                         .measurementTime(TimeValue.milliseconds(mode.iterationMs))
