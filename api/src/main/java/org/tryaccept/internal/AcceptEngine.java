@@ -127,13 +127,18 @@ public final class AcceptEngine {
     private int acceptPinned(ServerSocketChannel ch, int n, ReentrantLock acceptLock, MemorySegment sa,
                              MemorySegment len) throws IOException {
         synchronized (ch.blockingLock()) {
+            // Checked before acceptLock, and stable while blockingLock is held: a blocking channel's own
+            // accept() holds acceptLock while it waits for a connection (ServerSocketChannelImpl.accept,
+            // blockingAccept), so lock() could wait for ever; a non-blocking one holds it only for one
+            // accept4, and no blocking accept can still be running (configureBlocking(false) took
+            // acceptLock, after it, before the mode read here was written).
+            if (ch.isBlocking()) {
+                throw new IllegalBlockingModeException();
+            }
             acceptLock.lock();
             try {
                 if (!ch.isOpen()) {
                     throw new ClosedChannelException();
-                }
-                if (ch.isBlocking()) {
-                    throw new IllegalBlockingModeException();
                 }
                 return acceptOn(n, sa, len);
             } finally {

@@ -221,6 +221,60 @@ class AcceptLockTest {
     }
 
     /**
+     * A blocking channel's own accept() holds acceptLock for as long as it waits for a connection. A
+     * tryAccept that reaches the accept path of such a channel (through the SPI, which has no entry check,
+     * or after a configureBlocking(true) that raced with ServerSockets' check) must refuse at once, never
+     * queue for that lock: here another thread holds acceptLock, as the JDK's blocking accept() does.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aBlockingChannelIsRefusedWithoutWaitingForItsAcceptLock() throws Exception {
+        LinuxServerSocketsProvider p = TestProviders.linux(TestProviders.libc(), thisRunsAccess());
+        try (ServerSocketChannel l = listener()) {
+            TestProviders.Peer peer = new TestProviders.Peer();
+            assertFalse(peer.take(p, l)); // empty; registers the listener for readiness
+            SocketChannel client = connect(l); // now one is pending: readiness will say so
+            l.configureBlocking(true);
+            ReentrantLock lock = thisRunsAccess().acceptLock(l);
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            java.util.concurrent.Future<?> holder = THREADS.submit(() -> {
+                if (lock != null) {
+                    lock.lock();
+                }
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    if (lock != null) {
+                        lock.unlock();
+                    }
+                }
+                return null;
+            });
+            try {
+                assertTrue(held.await(10, TimeUnit.SECONDS));
+                CompletableFuture<Throwable> call = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        peer.take(p, l);
+                        return null;
+                    } catch (Throwable t) {
+                        return t;
+                    }
+                }, THREADS);
+                Throwable t = call.get(5, TimeUnit.SECONDS); // a TimeoutException here: it queued for the lock
+                assertTrue(t instanceof java.nio.channels.IllegalBlockingModeException, String.valueOf(t));
+            } finally {
+                release.countDown();
+                holder.get(10, TimeUnit.SECONDS);
+                client.close();
+            }
+        }
+    }
+
+    /**
      * JDK fact 1 (sun/nio/ch/ServerSocketChannelImpl.java, implCloseNonBlockingMode): a non-blocking
      * channel's close() waits for its acceptLock before it closes the fd; also when the channel is
      * registered with a Selector, whose deregistration finishes the close later (kill()).
