@@ -41,8 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@link FdAccess#select} falls back to {@code jdk-internal} (the duplicate protocol) when the field
  * is missing or is not a {@link ReentrantLock}: then these facts cannot be assumed. That the JDK still
- * behaves as above is asserted by {@code AcceptLockTest} in impl-linux (close and a Selector's
- * deferred close wait for the lock), so a JDK that changes it fails the build rather than a user.
+ * behaves as above is asserted by {@code AcceptLockTest} in impl-linux for {@code close()} (of a channel
+ * registered with a Selector, too) and for {@code configureBlocking}, so a JDK that changes those fails
+ * the build rather than a user; the {@code kill()} wait is from reading the source only.
  */
 final class AcceptLockFdAccess extends FdAccess {
     /** The mode name in reports and tests. */
