@@ -170,6 +170,44 @@ long floor_cycle_algorithm(int lfd, int port, int n) {
 }
 
 /*
+ * The same cycle with the jdk-acceptlock mode's system calls: epoll_wait(timeout 0) on an epoll instance
+ * the listener is registered with (the readiness check), then accept4 on the listener's own fd. The
+ * locks that make that fd safe to use are Java-side and cost no system call.
+ */
+long floor_cycle_epoll(int lfd, int port, int n) {
+    static int ep = -1, ep_lfd = -1;
+    if (ep < 0 || ep_lfd != lfd) {
+        if (ep >= 0) close(ep);
+        ep = epoll_create1(EPOLL_CLOEXEC);
+        if (ep < 0) return -errno;
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) return -errno;
+        ep_lfd = lfd;
+    }
+    struct sockaddr_in to;
+    struct sockaddr_storage ss;
+    struct epoll_event out[16];
+    loopback(&to, port);
+    for (int i = 0; i < n; i++) {
+        int c = client(&to);
+        if (c < 0) return c;
+        int a = -1;
+        for (;;) {
+            int r = epoll_wait(ep, out, 16, 0);
+            if (r < 0) { int e = errno; close(c); return -e; }
+            if (r == 0) continue;
+            socklen_t len = sizeof ss;
+            a = accept4(lfd, (struct sockaddr *) &ss, &len, ACCEPT_FLAGS);
+            if (a >= 0) break;
+            if (errno != EAGAIN) { int e = errno; close(c); return -e; }
+        }
+        close(c);
+        close(a);
+    }
+    return n;
+}
+
+/*
  * The constants and the epoll_event layout the Java epoll bindings use, as this machine's headers
  * define them; the Java side compares before it runs (the notes do not list epoll values).
  */

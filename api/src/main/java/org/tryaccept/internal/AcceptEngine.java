@@ -8,6 +8,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.NotYetBoundException;
 import java.nio.channels.ServerSocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
 import org.tryaccept.spi.SockaddrCodec;
 
 /**
@@ -20,7 +21,8 @@ import org.tryaccept.spi.SockaddrCodec;
  * on a recycled number. Either way the nothing-pending path is one system call and one volatile read,
  * with no allocation.</li>
  * <li><b>Borrow</b> the listener ({@link ListenerFds}) when something is pending, so the accept never
- * runs on a number a concurrent {@code close()} may have recycled.</li>
+ * runs on a number a concurrent {@code close()} may have recycled; or, in the {@code jdk-acceptlock}
+ * mode, <b>pin</b> it under the locks the JDK's own close waits for and accept on its own number.</li>
  * <li><b>Accept</b> with {@code SOCK_NONBLOCK|SOCK_CLOEXEC} (or accept then fcntl), retrying EINTR,
  * skipping connections that died in the queue, and closing the new fd if anything after it fails.</li>
  * </ol>
@@ -96,37 +98,79 @@ public final class AcceptEngine {
     }
 
     private int acceptReady(ServerSocketChannel ch, int n, MemorySegment sa, MemorySegment len) throws IOException {
+        ReentrantLock acceptLock = listeners.acceptLock(ch);
+        if (acceptLock != null) {
+            return acceptPinned(ch, n, acceptLock, sa, len);
+        }
         int borrowed = listeners.borrow(ch, n);
         try {
             if (ch.isBlocking()) {
                 // Switched to blocking after ServerSockets checked: an accept now could block for ever.
                 throw new IllegalBlockingModeException();
             }
-            int gone = 0;
-            while (true) {
-                len.set(ValueLayout.JAVA_INT, 0, SockaddrCodec.CAPACITY);
-                int fd = accept4 ? sys.accept4(borrowed, sa, len, acceptFlags) : sys.accept(borrowed, sa, len);
-                if (fd >= 0) {
-                    finish(fd, sa, len);
-                    return fd;
-                }
-                int errno = -fd;
-                if (errno == eintr) {
-                    continue;
-                }
-                if (errno == eagain) {
-                    return -1; // another thread (or the JDK's accept) took it
-                }
-                if (platform.isGone(errno)) {
-                    if (++gone >= MAX_GONE_PER_CALL) {
-                        return -1;
-                    }
-                    continue;
-                }
-                throw platform.errno().exception(acceptCall, errno);
-            }
+            return acceptOn(borrowed, sa, len);
         } finally {
             listeners.release(borrowed);
+        }
+    }
+
+    /**
+     * The jdk-acceptlock mode: accept on the JDK's own number {@code n}, no duplicate. Holding
+     * {@code blockingLock()} keeps the blocking mode (and the flag isBlocking() reads) fixed; holding
+     * {@code acceptLock} makes the JDK's non-blocking close, and a Selector's deferred close
+     * ({@code kill()}), wait before they close the fd (sun/nio/ch/ServerSocketChannelImpl.java:
+     * implCloseNonBlockingMode, kill; see {@link AcceptLockFdAccess}). So once the channel is seen open
+     * and non-blocking under both, {@code n} is its socket until the locks are released: the same
+     * guarantee the JDK's own accept() relies on. Lock order as in configureBlocking: regLock, then
+     * acceptLock.
+     */
+    private int acceptPinned(ServerSocketChannel ch, int n, ReentrantLock acceptLock, MemorySegment sa,
+                             MemorySegment len) throws IOException {
+        synchronized (ch.blockingLock()) {
+            // Checked before acceptLock, and stable while blockingLock is held: a blocking channel's own
+            // accept() holds acceptLock while it waits for a connection (ServerSocketChannelImpl.accept,
+            // blockingAccept), so lock() could wait for ever; a non-blocking one holds it only for one
+            // accept4, and no blocking accept can still be running (configureBlocking(false) took
+            // acceptLock, after it, before the mode read here was written).
+            if (ch.isBlocking()) {
+                throw new IllegalBlockingModeException();
+            }
+            acceptLock.lock();
+            try {
+                if (!ch.isOpen()) {
+                    throw new ClosedChannelException();
+                }
+                return acceptOn(n, sa, len);
+            } finally {
+                acceptLock.unlock();
+            }
+        }
+    }
+
+    /** accept4/accept on {@code fd}, which the caller has made safe to act on. */
+    private int acceptOn(int fd, MemorySegment sa, MemorySegment len) throws IOException {
+        int gone = 0;
+        while (true) {
+            len.set(ValueLayout.JAVA_INT, 0, SockaddrCodec.CAPACITY);
+            int r = accept4 ? sys.accept4(fd, sa, len, acceptFlags) : sys.accept(fd, sa, len);
+            if (r >= 0) {
+                finish(r, sa, len);
+                return r;
+            }
+            int errno = -r;
+            if (errno == eintr) {
+                continue;
+            }
+            if (errno == eagain) {
+                return -1; // another thread (or the JDK's accept) took it
+            }
+            if (platform.isGone(errno)) {
+                if (++gone >= MAX_GONE_PER_CALL) {
+                    return -1;
+                }
+                continue;
+            }
+            throw platform.errno().exception(acceptCall, errno);
         }
     }
 

@@ -89,7 +89,7 @@ public abstract class FfmProvider extends ServerSocketsProvider {
         return parts().listeners();
     }
 
-    /** @return how channel fds are read: "jdk-internal" or "discovery" */
+    /** @return how channel fds are read: "jdk-acceptlock", "jdk-internal" or "discovery" */
     public final String fdAccessMode() {
         return parts().listeners().accessMode();
     }

@@ -15,6 +15,11 @@ import java.util.function.IntUnaryOperator;
  * duplicate taken while the channel is still open is provably the channel's socket; the caller acts on
  * it and {@linkplain #release releases} it right after, so the user's {@code close()} still frees the
  * port at once.
+ *
+ * <p>In the {@code jdk-acceptlock} mode the accept path pins the channel instead (its
+ * {@code blockingLock()} and private {@code acceptLock}, the locks the JDK's own close and
+ * {@code configureBlocking} wait for) and acts on the number itself: no duplicate, two system calls
+ * fewer per accepted connection. Everything else (options, epoll registration) still borrows.
  */
 public final class ListenerFds {
     private final FdAccess access;
@@ -29,9 +34,18 @@ public final class ListenerFds {
         this.errno = platform.errno();
     }
 
-    /** @return how the JDK's numbers are read: "jdk-internal" or "discovery" */
+    /** @return how the JDK's numbers are read: "jdk-acceptlock", "jdk-internal" or "discovery" */
     public String accessMode() {
         return access.mode();
+    }
+
+    /**
+     * @return the channel's own accept lock when the fd-access mode allows acting on the JDK's number
+     *         while holding it together with {@code ch.blockingLock()} (see {@link AcceptLockFdAccess}),
+     *         else null: then {@link #borrow} a duplicate
+     */
+    public java.util.concurrent.locks.ReentrantLock acceptLock(ServerSocketChannel ch) {
+        return access.acceptLock(ch);
     }
 
     /**

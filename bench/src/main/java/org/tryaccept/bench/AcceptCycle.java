@@ -29,8 +29,8 @@ public class AcceptCycle extends AcceptCycleBase {
     private int heldClient;
 
     @Override
-    protected boolean exports() {
-        return true;
+    protected String mode() {
+        return "jdk-internal";
     }
 
     @Override
@@ -97,6 +97,13 @@ public class AcceptCycle extends AcceptCycleBase {
     @Benchmark
     public SocketAddress remoteAddressDecode() {
         return held.remoteAddress();
+    }
+
+    /** Breakdown: the jdk-acceptlock mode's system calls (epoll_wait, accept4 on the listener's fd) done in C. */
+    @Benchmark
+    @OperationsPerInvocation(CFloor.BATCH)
+    public long cCycleEpoll() {
+        return floor.cycleEpoll(cListener, cPort, CFloor.BATCH);
     }
 
     /** Breakdown: tryAccept's system calls (poll, dup, accept4, close dup) done in C. */

@@ -34,11 +34,12 @@ public abstract class AcceptCycleBase {
     protected ServerSocketChannel listener;
     protected AcceptBuffer buffer;
 
-    protected abstract boolean exports();
+    /** @return the fd-access mode this class's forks run: "discovery", "jdk-internal" or "jdk-acceptlock" */
+    protected abstract String mode();
 
     @Setup(Level.Trial)
     public void openListener() throws IOException {
-        Listeners.checkExports(exports());
+        Listeners.checkMode(mode());
         arena = Arena.ofShared();
         client = new Libc(arena);
         listener = Listeners.jdk();

@@ -6,7 +6,7 @@ import org.openjdk.jmh.annotations.Fork;
 @Fork(jvmArgsAppend = {Listeners.NATIVE})
 public class AcceptCycleNoExports extends AcceptCycleBase {
     @Override
-    protected boolean exports() {
-        return false;
+    protected String mode() {
+        return "discovery";
     }
 }

@@ -39,6 +39,7 @@ public final class CFloor {
     private final MethodHandle epollEmpty;
     private final MethodHandle cycle;
     private final MethodHandle cycleAlgorithm;
+    private final MethodHandle cycleEpoll;
     private final MethodHandle constants;
 
     private CFloor(SymbolLookup lib) {
@@ -55,6 +56,8 @@ public final class CFloor {
         cycle = l.downcallHandle(lib.find("floor_cycle").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
         cycleAlgorithm = l.downcallHandle(lib.find("floor_cycle_algorithm").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
+        cycleEpoll = l.downcallHandle(lib.find("floor_cycle_epoll").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
         constants = l.downcallHandle(lib.find("floor_constants").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
@@ -182,6 +185,14 @@ public final class CFloor {
     public long cycleAlgorithm(int lfd, int port, int n) {
         try {
             return check((long) cycleAlgorithm.invokeExact(lfd, port, n), "floor_cycle_algorithm");
+        } catch (Throwable t) {
+            throw propagate(t);
+        }
+    }
+
+    public long cycleEpoll(int lfd, int port, int n) {
+        try {
+            return check((long) cycleEpoll.invokeExact(lfd, port, n), "floor_cycle_epoll");
         } catch (Throwable t) {
             throw propagate(t);
         }

@@ -34,8 +34,10 @@ final class JmhRunner {
 
     static {
         for (String s : List.of("NothingPending", "AcceptCycle")) {
+            LABELS.put(s + "AddOpens.tryAcceptOptional", "tryAccept -> Optional (--add-opens: acceptLock)");
             LABELS.put(s + ".tryAcceptOptional", "tryAccept -> Optional (--add-exports)");
             LABELS.put(s + "NoExports.tryAcceptOptional", "tryAccept -> Optional (no flag)");
+            LABELS.put(s + "AddOpens.tryAcceptBuffer", "tryAccept -> AcceptBuffer (--add-opens: acceptLock)");
             LABELS.put(s + ".tryAcceptBuffer", "tryAccept -> AcceptBuffer (--add-exports)");
             LABELS.put(s + "NoExports.tryAcceptBuffer", "tryAccept -> AcceptBuffer (no flag)");
             LABELS.put(s + ".jdkAccept", s.equals("AcceptCycle")
@@ -48,7 +50,9 @@ final class JmhRunner {
         LABELS.put("NothingPending.ffmPoll", "Java: one FFM poll downcall (breakdown)");
         LABELS.put("NothingPending.libraryPoll", "library's poll wrapper alone (breakdown)");
         LABELS.put("NothingPending.providerTryAccept", "provider.tryAccept, no API checks (breakdown)");
+        LABELS.put("AcceptCycleAddOpens.ffmAccept4", "bare FFM accept4 on the JDK's fd, no checks (reference)");
         LABELS.put("AcceptCycle.cCycle", "C connect+accept4+close (floor)");
+        LABELS.put("AcceptCycle.cCycleEpoll", "C cycle with epoll_wait+accept4 (breakdown: acceptLock mode's calls)");
         LABELS.put("AcceptCycle.cCycleAlgorithm", "C cycle with poll+dup+accept4+close(dup) (breakdown)");
         LABELS.put("AcceptCycle.remoteAddressDecode", "AcceptBuffer.remoteAddress() alone (breakdown)");
     }
@@ -102,7 +106,10 @@ final class JmhRunner {
                         .jvmArgs("-Xms1g", "-Xmx1g", "-D" + CFloor.DIR_PROPERTY + "=" + nat,
                                 "-Djava.util.logging.config.file=" + nat.resolve("logging.properties"))
                         .forks(1)
-                        .warmupIterations(mode.warmups)
+                        // A cycle row runs ~100x fewer operations per second than a nothing-pending row
+                        // (~37 us each), so C2 has compiled its FFM paths later: code still in C1 allocates
+                        // capture-segment slices (seen as 10-50 B/op in the first iterations with 2 x 1 s).
+                        .warmupIterations(key.startsWith("AcceptCycle") ? mode.warmups + 2 : mode.warmups)
                         .warmupTime(TimeValue.milliseconds(mode.warmupMs))
                         .measurementIterations(mode.iterations)
                         .measurementTime(TimeValue.milliseconds(mode.iterationMs))

@@ -71,6 +71,8 @@ public final class Libc {
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = bind("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -183,6 +185,19 @@ public final class Libc {
     public int close(int fd) {
         try {
             return result((int) CLOSE.invokeExact(errno, fd));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * accept4(fd, addr, addrlen, SOCK_NONBLOCK|SOCK_CLOEXEC), one FFM downcall with errno capture: the
+     * bare accept the library's accept path is compared with. {@code addrlen} holds the capacity on entry.
+     */
+    public int accept4(int fd, MemorySegment addr, MemorySegment addrlen) {
+        addrlen.set(JAVA_INT, 0, (int) addr.byteSize());
+        try {
+            return result((int) ACCEPT4.invokeExact(errno, fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -14,6 +14,8 @@ final class Listeners {
     /** JVM flags of the forks. Native access for FFM (library and bench) and for Netty's JNI library. */
     static final String NATIVE = "--enable-native-access=ALL-UNNAMED";
     static final String EXPORTS = "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED";
+    /** The fastest fd-access mode (jdk-acceptlock): the accept path needs no duplicate of the listener's fd. */
+    static final String OPENS = "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED";
 
     private Listeners() {
     }
@@ -60,14 +62,16 @@ final class Listeners {
     }
 
     /**
-     * Makes sure the fork runs the fd-access mode the row claims: the rows with and without
-     * --add-exports would otherwise silently measure the same thing.
+     * Makes sure the fork runs the fd-access mode the row claims: rows of different modes would otherwise
+     * silently measure the same thing.
+     *
+     * @param expected "discovery", "jdk-internal" or "jdk-acceptlock"
      */
-    static void checkExports(boolean expected) {
-        boolean exported = Object.class.getModule().isExported("sun.nio.ch", ServerSockets.class.getModule());
-        if (exported != expected) {
-            throw new IllegalStateException("this fork should " + (expected ? "" : "not ")
-                    + "have --add-exports java.base/sun.nio.ch, but it does" + (exported ? "" : " not"));
+    static void checkMode(String expected) {
+        String mode = ((org.tryaccept.internal.FfmProvider) ServerSockets.provider()).fdAccessMode();
+        if (!mode.equals(expected)) {
+            throw new IllegalStateException("this fork should run the " + expected + " fd-access mode, but runs " + mode
+                    + " (flags: " + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments() + ")");
         }
     }
 }

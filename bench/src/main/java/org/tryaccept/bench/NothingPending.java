@@ -25,8 +25,8 @@ public class NothingPending extends NothingPendingBase {
     private ServerSocketsProvider provider;
 
     @Override
-    protected boolean exports() {
-        return true;
+    protected String mode() {
+        return "jdk-internal";
     }
 
     @Override

@@ -33,12 +33,12 @@ public abstract class NothingPendingBase {
     protected ServerSocketChannel listener;
     protected AcceptBuffer buffer;
 
-    /** @return whether this class's forks run with --add-exports java.base/sun.nio.ch */
-    protected abstract boolean exports();
+    /** @return the fd-access mode this class's forks run: "discovery", "jdk-internal" or "jdk-acceptlock" */
+    protected abstract String mode();
 
     @Setup(Level.Trial)
     public void openListener() throws IOException {
-        Listeners.checkExports(exports());
+        Listeners.checkMode(mode());
         arena = Arena.ofShared();
         libc = new Libc(arena);
         listener = Listeners.jdk();

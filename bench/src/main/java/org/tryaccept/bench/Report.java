@@ -36,6 +36,17 @@ import static org.tryaccept.bench.ResultsMarkdown.markdown;
  */
 public final class Report {
 
+    /** Markers of the hand-measured profile section (async-profiler runs, issue 11), kept across runs. */
+    static final String PROFILE_BEGIN = "<!-- profile:begin -->";
+    static final String PROFILE_END = "<!-- profile:end -->";
+
+    /** @return the profile section of an existing RESULTS.md, with its markers, or "" */
+    static String profileSection(String existing) {
+        int b = existing.indexOf(PROFILE_BEGIN);
+        int e = existing.indexOf(PROFILE_END);
+        return b >= 0 && e > b ? existing.substring(b, e + PROFILE_END.length()) + "\n" : "";
+    }
+
     enum Mode {
         // Short modes: two 1 s warm-ups, so that C2 has compiled the FFM paths (code still in C1 allocates
         // small wrappers, which showed up as 10-20 B/op on the flag-free rows with 3 x 500 ms).
@@ -136,6 +147,8 @@ public final class Report {
         System.out.print(table(rows, false));
         System.out.println();
         System.out.print(targets(rows, false));
+        System.out.println();
+        System.out.print(JmhTables.breakdown(rows));
         System.out.println("note: " + mode.forks + " pass(es), " + mode.iterations + " x " + mode.iterationMs
                 + " ms measured per row. Differences smaller than a row's +/- 99.9% are ties on this machine; "
                 + "other work on it (load average now " + loadAverage() + ") widens them. "
@@ -154,7 +167,8 @@ public final class Report {
             Files.writeString(out.resolve("ratios.svg"), Svg.chart(rows, churn));
             Path results = out.resolve("RESULTS.md");
             // The end-to-end section is written by its own command (--e2e); keep the one already there.
-            String kept = Files.exists(results) ? EndToEndReport.section(Files.readString(results)) : "";
+            String existing = Files.exists(results) ? Files.readString(results) : "";
+            String kept = EndToEndReport.section(existing) + profileSection(existing);
             Files.writeString(results, markdown(mode, rows, churn, started, loadBefore, loadAfter)
                     + (kept.isEmpty() ? "" : "\n" + kept));
             say("wrote " + results + " and " + out.resolve("ratios.svg"));

@@ -85,6 +85,55 @@ class PackagingTest {
         assertTrue(r.stderr().contains("through sun.nio.ch (fast path"), r.stderr());
     }
 
+    /** Issue 11: the fastest mode on the module path, with the flag spelled for the library module. */
+    @Test
+    void modulePathAcceptLockPathWithOpensToTheLibraryModule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                debugLogging(dir),
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                "--add-opens", "java.base/sun.nio.ch=org.tryaccept",
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        assertTrue(r.stderr().contains("under its acceptLock"), r.stderr());
+        assertTrue(r.stderr().contains("add-opens java.base/sun.nio.ch=org.tryaccept"), r.stderr());
+    }
+
+    /** Opening sun.nio.ch to another module than the library's does not turn the mode on. */
+    @Test
+    void opensToTheWrongModuleFallsBackAndTheDebugLineSaysWhatToAdd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(List.of(
+                debugLogging(dir),
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        assertTrue(r.stderr().contains("finding channel fds by address"), r.stderr());
+        assertTrue(r.stderr().contains("add-opens java.base/sun.nio.ch=org.tryaccept the fastest"), r.stderr());
+    }
+
+    @Test
+    void classPathAddOpensChoosesTheAcceptLockPathUnlessForcedOtherwise() throws Exception {
+        String cp = API + File.pathSeparator + LINUX + File.pathSeparator + TESTS;
+        ForkedJvm.Result r = ForkedJvm.run(List.of("--enable-native-access=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", cp, "modulecheck.ModulePathMain"));
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
+        assertTrue(r.stdout().contains("fdAccess=jdk-acceptlock"), r.stdout());
+        ForkedJvm.Result forced = ForkedJvm.run(List.of("--enable-native-access=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Dorg.tryaccept.fdAccess=jdk",
+                "-cp", cp, "modulecheck.ModulePathMain"));
+        assertEquals(0, forced.exit(), forced.stderr());
+        assertTrue(forced.stdout().contains("fdAccess=jdk-internal"), forced.stdout());
+    }
+
     @Test
     void classPathWorksWithoutAnyFlagApartFromAWarning() throws Exception {
         ForkedJvm.Result r = ForkedJvm.run(List.of(

@@ -43,15 +43,32 @@ public final class TestProviders {
         return (FfmProvider) ServerSockets.provider();
     }
 
-    /** @return "jdk-internal" or "discovery", as the running provider reads channel fds */
+    /** @return "jdk-acceptlock", "jdk-internal" or "discovery", as the running provider reads channel fds */
     public static String fdAccessMode() {
         return running().fdAccessMode();
     }
 
     /** @return the JDK's fd number of {@code ch} (read only: never act on it) */
     public static int fdOf(ServerSocketChannel ch) throws IOException {
-        return FdAccess.of(System.getProperty("tryaccept.test.expectedFdAccess", "discovery").equals("jdk-internal")
-                ? "jdk" : "discovery", platform(), libc()).fdOf(ch);
+        return FdAccess.of(accessName(), platform(), libc()).fdOf(ch);
+    }
+
+    /** @return the {@link FdAccess#of} name of the mode this surefire execution runs in */
+    public static String accessName() {
+        return switch (System.getProperty("tryaccept.test.expectedFdAccess", "discovery")) {
+            case "jdk-acceptlock" -> "acceptlock";
+            case "jdk-internal" -> "jdk";
+            default -> "discovery";
+        };
+    }
+
+    /** @return the JVM flags that give a child JVM the fd-access mode of this surefire execution */
+    public static java.util.List<String> modeFlags() {
+        return switch (System.getProperty("tryaccept.test.expectedFdAccess", "discovery")) {
+            case "jdk-acceptlock" -> java.util.List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
+            case "jdk-internal" -> java.util.List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED");
+            default -> java.util.List.of();
+        };
     }
 
     /** A provider call's result, decoded with the provider's codec: the SPI seen from a test. */

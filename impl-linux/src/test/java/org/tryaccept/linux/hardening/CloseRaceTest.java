@@ -124,7 +124,13 @@ class CloseRaceTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void harnessDetectsAcceptOnTheRawFdNumber() throws Exception {
         Net.fdAccessMode();
-        LinuxServerSocketsProvider naive = org.tryaccept.linux.TestProviders.linux(new PreemptedAccept(true), null);
+        // The unsafe design needs a mode that takes no lock: in the acceptlock execution the number is
+        // read as in the jdk-internal mode (the lock is what would make it safe).
+        String unlocked = org.tryaccept.linux.TestProviders.accessName().equals("acceptlock")
+                ? "jdk" : org.tryaccept.linux.TestProviders.accessName();
+        LinuxServerSocketsProvider naive = org.tryaccept.linux.TestProviders.linux(new PreemptedAccept(true),
+                org.tryaccept.internal.FdAccess.of(unlocked, org.tryaccept.linux.TestProviders.platform(),
+                        org.tryaccept.linux.TestProviders.libc()));
         Take take = (l, buf, useBuffer) -> {
             org.tryaccept.linux.TestProviders.Peer peer = new org.tryaccept.linux.TestProviders.Peer();
             return peer.take(naive, l) ? peer.fd() : -1;
@@ -143,7 +149,9 @@ class CloseRaceTest {
     /**
      * The library's own design under the same worst-case schedule as the teeth check: the number is
      * recycled by a decoy between the isOpen check and accept4, but accept4 runs on the verified
-     * duplicate, which still is the closed listener's socket, so nothing is stolen.
+     * duplicate, which still is the closed listener's socket, so nothing is stolen. In the acceptlock
+     * mode accept4 runs on the JDK's number itself, and the pause holds the channel's acceptLock: the
+     * closer's close() waits for it, so the number cannot be recycled during the pause.
      */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -346,7 +354,7 @@ class CloseRaceTest {
         private static final int SO_ACCEPTCONN = 30;
         private static final int POLLIN = 1;
         private final boolean onRawNumber;
-        private final ThreadLocal<int[]> polled = ThreadLocal.withInitial(() -> new int[1]);
+        private final ThreadLocal<int[]> polled = ThreadLocal.withInitial(() -> new int[] {-1});
 
         PreemptedAccept(boolean onRawNumber) {
             super(org.tryaccept.linux.TestProviders.libc());
@@ -362,7 +370,9 @@ class CloseRaceTest {
 
         @Override
         public int accept4(int fd, MemorySegment addr, MemorySegment addrlen, int flags) {
-            int n = polled.get()[0];
+            // The raw number: the one the engine duplicated, or (acceptlock mode, no duplicate) fd itself.
+            int n = polled.get()[0] >= 0 ? polled.get()[0] : fd;
+            polled.get()[0] = -1;
             SocketAddress original = addressOf(n);
             long until = System.nanoTime() + 2_000_000;
             while (System.nanoTime() < until) {

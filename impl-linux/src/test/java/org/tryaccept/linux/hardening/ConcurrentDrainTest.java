@@ -150,6 +150,10 @@ class ConcurrentDrainTest {
             t.setDaemon(true);
             return t;
         });
+        // Connections start only once every drainer runs: on a loaded 2-core machine the last drainer
+        // submitted (the JDK's) could otherwise start after the other threads took all 2000, and the
+        // "JDK shared the work" check below would fail without anything being wrong.
+        java.util.concurrent.CountDownLatch drainersRunning = new java.util.concurrent.CountDownLatch(drainers);
         long start = System.nanoTime();
         try (ServerSocketChannel listener = Net.listener(4096)) {
             SocketAddress address = listener.getLocalAddress();
@@ -161,6 +165,7 @@ class ConcurrentDrainTest {
                 boolean useBuffer = (d & 1) == 1;
                 futures.add(pool.submit(() -> {
                     AcceptBuffer buf = new AcceptBuffer();
+                    drainersRunning.countDown();
                     try {
                         while (accepted.get() < CONNECTIONS && System.nanoTime() < deadline) {
                             int port;
@@ -209,6 +214,9 @@ class ConcurrentDrainTest {
             for (int c = 0; c < CONNECTORS; c++) {
                 futures.add(pool.submit(() -> {
                     try {
+                        if (!drainersRunning.await(30, TimeUnit.SECONDS)) {
+                            throw new AssertionError("drainers did not start within 30 s");
+                        }
                         for (int i = 0; i < CONNECTIONS / CONNECTORS; i++) {
                             SocketChannel s = Net.connect(address);
                             clients.add(s);

@@ -61,10 +61,12 @@ public final class FdExhaustionChild {
                 }
                 held[count++] = d;
             }
-            String noneFree = attempt(listener, null);
-            String noneFreeBuffer = attempt(listener, buf);
+            TreeSet<Integer> accepted = new TreeSet<>();
+            String noneFree = attempt(listener, null, accepted);
+            String noneFreeBuffer = attempt(listener, buf, accepted);
             org.tryaccept.linux.TestProviders.libc().close(held[--count]); // exactly one fd free now
-            String oneFree = attempt(listener, null);
+            // With a duplicate per accept (two fds needed) accept4 fails; without (acceptlock mode) it succeeds.
+            String oneFree = attempt(listener, null, accepted);
             boolean openAfter = listener.isOpen();
             while (count > 0) {
                 org.tryaccept.linux.TestProviders.libc().close(held[--count]);
@@ -76,7 +78,6 @@ public final class FdExhaustionChild {
             System.out.println("openAfter=" + openAfter);
 
             // Nothing lost: every connection that was pending during the exhaustion is accepted now.
-            TreeSet<Integer> accepted = new TreeSet<>();
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (accepted.size() < PENDING && System.nanoTime() < deadline) {
                 Optional<Accepted> a = ServerSockets.tryAccept(listener);
@@ -106,13 +107,25 @@ public final class FdExhaustionChild {
         }
     }
 
-    /** @return "errnoName@call" for an ErrnoException, "accepted"/"empty", or the other exception's class */
-    private static String attempt(ServerSocketChannel listener, AcceptBuffer buf) {
+    /** @return "errnoName@call" for an ErrnoException (an accepted connection's port goes into {@code accepted}), "accepted"/"empty", or the other exception's class */
+    private static String attempt(ServerSocketChannel listener, AcceptBuffer buf, TreeSet<Integer> accepted) {
         try {
             if (buf != null) {
-                return ServerSockets.tryAccept(listener, buf) ? "accepted" : "empty";
+                if (!ServerSockets.tryAccept(listener, buf)) {
+                    return "empty";
+                }
+                accepted.add(buf.port());
+                Net.closeFd(buf.fd());
+                return "accepted";
             }
-            return ServerSockets.tryAccept(listener).isPresent() ? "accepted" : "empty";
+            Optional<Accepted> a = ServerSockets.tryAccept(listener);
+            if (a.isEmpty()) {
+                return "empty";
+            }
+            try (Accepted c = a.get()) {
+                accepted.add(((InetSocketAddress) c.remoteAddress()).getPort());
+            }
+            return "accepted";
         } catch (ErrnoException e) {
             return e.errnoName() + "@" + e.call() + "@" + e.errno() + "@" + e.getMessage();
         } catch (Throwable t) {

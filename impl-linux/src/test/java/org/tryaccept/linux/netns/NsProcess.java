@@ -66,10 +66,8 @@ final class NsProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(ip, "netns", "exec", ns,
                 ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"));
-        // The child uses the same fd-access mode as this surefire execution (impl-linux/pom.xml runs twice).
-        if ("jdk-internal".equals(System.getProperty("tryaccept.test.expectedFdAccess"))) {
-            cmd.addAll(List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED"));
-        }
+        // The child uses the same fd-access mode as this surefire execution (impl-linux/pom.xml runs three).
+        cmd.addAll(org.tryaccept.linux.TestProviders.modeFlags());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         NsProcess p = new NsProcess(ns + "/" + main.getSimpleName(), new ProcessBuilder(cmd).start());
         p.call("hello", Duration.ofSeconds(30)); // the JVM is up and answering
