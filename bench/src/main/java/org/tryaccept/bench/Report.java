@@ -23,7 +23,8 @@ import static org.tryaccept.bench.ResultsMarkdown.markdown;
  *
  * <p>usage: Report [--demo|--quick|--full] [--e2e|--e2e-quick] [--out DIR] [--root DIR]
  * <ul>
- * <li>--demo: short JMH run, table on stdout only (the README's first command; about 1 minute)</li>
+ * <li>--demo: short JMH run of the nothing-pending rows, table on stdout only (with --e2e-quick, the
+ * README's first command; about 1 minute)</li>
  * <li>--quick: the same JMH run plus a short churn run; writes the report (under 3 minutes)</li>
  * <li>--full: 3 forks, longer iterations, 7 interleaved churn rounds (under 30 minutes)</li>
  * <li>--e2e: the end-to-end HTTP benchmark with wrk ({@link EndToEndRunner}): all rows, warm-up + 5
@@ -138,7 +139,7 @@ public final class Report {
         String loadBefore = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         Path log = work.resolve("jmh-logs");
-        int rowCount = JmhRunner.LABELS.size();
+        int rowCount = JmhRunner.keysFor(mode).size();
         long perFork = (long) mode.warmups * mode.warmupMs + (long) mode.iterations * mode.iterationMs + 1700;
         say(String.format(Locale.ROOT, "running %d JMH rows x %d interleaved pass(es), about %d s (-prof gc; logs: %s)",
                 rowCount, mode.forks, rowCount * mode.forks * perFork / 1000, log));
@@ -148,7 +149,9 @@ public final class Report {
         System.out.println();
         System.out.print(targets(rows, false));
         System.out.println();
-        System.out.print(JmhTables.breakdown(rows));
+        if (mode != Mode.DEMO) {
+            System.out.print(JmhTables.breakdown(rows)); // needs the breakdown and cycle rows
+        }
         System.out.println("note: " + mode.forks + " pass(es), " + mode.iterations + " x " + mode.iterationMs
                 + " ms measured per row. Differences smaller than a row's +/- 99.9% are ties on this machine; "
                 + "other work on it (load average now " + loadAverage() + ") widens them. "
