@@ -30,11 +30,7 @@ class PackagingTest {
 
     @Test
     void modulePathWithOneNativeAccessModuleAndNoWarnings() throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(
-                "--module-path", API + File.pathSeparator + LINUX,
-                "--add-modules", "org.tryaccept,org.tryaccept.linux",
-                "--enable-native-access=org.tryaccept",
-                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        ForkedJvm.Result r = onModulePath();
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stdout().contains("module=org.tryaccept"), r.stdout());
         assertTrue(r.stdout().contains("provider=linux-ffm"), r.stdout());
@@ -59,12 +55,7 @@ class PackagingTest {
 
     @Test
     void fdAccessLineIsShownAtDebugLevel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(
-                "--module-path", API + File.pathSeparator + LINUX,
-                "--add-modules", "org.tryaccept,org.tryaccept.linux",
-                "--enable-native-access=org.tryaccept",
-                debugLogging(dir),
-                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        ForkedJvm.Result r = onModulePath(debugLogging(dir));
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stderr().contains("finding channel fds by address"), r.stderr());
         assertTrue(r.stderr().contains("add-exports java.base/sun.nio.ch=org.tryaccept"), r.stderr());
@@ -73,13 +64,7 @@ class PackagingTest {
     @Test
     void modulePathFastPathWithExportToTheLibraryModule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(
-                debugLogging(dir),
-                "--module-path", API + File.pathSeparator + LINUX,
-                "--add-modules", "org.tryaccept,org.tryaccept.linux",
-                "--enable-native-access=org.tryaccept",
-                "--add-exports", "java.base/sun.nio.ch=org.tryaccept",
-                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        ForkedJvm.Result r = onModulePath(debugLogging(dir), "--add-exports", "java.base/sun.nio.ch=org.tryaccept");
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
         assertTrue(r.stderr().contains("through sun.nio.ch (fast path"), r.stderr());
@@ -89,13 +74,7 @@ class PackagingTest {
     @Test
     void modulePathAcceptLockPathWithOpensToTheLibraryModule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(
-                debugLogging(dir),
-                "--module-path", API + File.pathSeparator + LINUX,
-                "--add-modules", "org.tryaccept,org.tryaccept.linux",
-                "--enable-native-access=org.tryaccept",
-                "--add-opens", "java.base/sun.nio.ch=org.tryaccept",
-                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        ForkedJvm.Result r = onModulePath(debugLogging(dir), "--add-opens", "java.base/sun.nio.ch=org.tryaccept");
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
         assertTrue(r.stderr().contains("under its acceptLock"), r.stderr());
@@ -106,13 +85,7 @@ class PackagingTest {
     @Test
     void opensToTheWrongModuleFallsBackAndTheDebugLineSaysWhatToAdd(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run(List.of(
-                debugLogging(dir),
-                "--module-path", API + File.pathSeparator + LINUX,
-                "--add-modules", "org.tryaccept,org.tryaccept.linux",
-                "--enable-native-access=org.tryaccept",
-                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        ForkedJvm.Result r = onModulePath(debugLogging(dir), "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
         assertEquals(0, r.exit(), r.stderr());
         assertTrue(r.stdout().contains("peerMatches=true"), r.stdout());
         assertTrue(r.stderr().contains("finding channel fds by address"), r.stderr());
@@ -165,4 +138,19 @@ class PackagingTest {
         assertTrue(r.stderr().contains("(none found)"), r.stderr());
         assertTrue(r.stderr().contains("tryaccept-bsd"), r.stderr());
     }
+
+    /**
+     * Runs the check program with the api and Linux jars on the module path, native access granted to
+     * the library module only, and the given extra JVM flags.
+     */
+    private static ForkedJvm.Result onModulePath(String... flags) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of(flags));
+        args.addAll(List.of(
+                "--module-path", API + File.pathSeparator + LINUX,
+                "--add-modules", "org.tryaccept,org.tryaccept.linux",
+                "--enable-native-access=org.tryaccept",
+                "-cp", TESTS, "modulecheck.ModulePathMain"));
+        return ForkedJvm.run(args);
+    }
+
 }
