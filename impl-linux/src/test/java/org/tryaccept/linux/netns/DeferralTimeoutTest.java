@@ -7,9 +7,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,28 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * </ul>
  * Needs root and network namespaces (skips otherwise).
  */
-class DeferralTimeoutTest {
-    private static TwoHosts hosts;
-    private static NsProcess server;
-    private static NsProcess client;
-    private static final Duration T = Duration.ofSeconds(20);
-
-    @BeforeAll
-    static void hosts() throws Exception {
-        Assumptions.assumeTrue(TwoHosts.unavailableReason().isEmpty(),
-                () -> "skipped, no network namespaces: " + TwoHosts.unavailableReason().orElse(""));
-        hosts = TwoHosts.create();
-        server = hosts.startInServer(ServerAgent.class);
-        client = hosts.startInClient(ClientAgent.class);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (hosts != null) {
-            hosts.close();
-        }
-    }
-
+class DeferralTimeoutTest extends AgentPairTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void silentClientsAreHandedOutWithoutDataAfterTheRetransmissionSchedule() {

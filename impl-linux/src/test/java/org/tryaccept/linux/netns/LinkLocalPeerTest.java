@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,28 +20,7 @@ import org.junit.jupiter.api.Timeout;
  * link-local address. An IPv4 client of the same dual-stack listener is folded to an
  * {@code Inet4Address} by both. Needs root and network namespaces (skips otherwise).
  */
-class LinkLocalPeerTest {
-    private static TwoHosts hosts;
-    private static NsProcess server;
-    private static NsProcess client;
-    private static final Duration T = Duration.ofSeconds(20);
-
-    @BeforeAll
-    static void hosts() throws Exception {
-        Assumptions.assumeTrue(TwoHosts.unavailableReason().isEmpty(),
-                () -> "skipped, no network namespaces: " + TwoHosts.unavailableReason().orElse(""));
-        hosts = TwoHosts.create();
-        server = hosts.startInServer(ServerAgent.class);
-        client = hosts.startInClient(ClientAgent.class);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (hosts != null) {
-            hosts.close();
-        }
-    }
-
+class LinkLocalPeerTest extends AgentPairTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void linkLocalPeerIsReportedWithTheServersScopeIdAsTheJdkDoes() {

@@ -9,9 +9,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,29 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * Clients sit in their own namespace, so a reset is a real RST over the veth that the client sees.
  * Needs root and network namespaces (skips otherwise).
  */
-class ReusePortShutdownTest {
+class ReusePortShutdownTest extends AgentPairTest {
     private static final int CLIENTS = 60;
-    private static final Duration T = Duration.ofSeconds(20);
-    private static TwoHosts hosts;
-    private static NsProcess server;
-    private static NsProcess client;
-
-    @BeforeAll
-    static void hosts() throws Exception {
-        Assumptions.assumeTrue(TwoHosts.unavailableReason().isEmpty(),
-                () -> "skipped, no network namespaces: " + TwoHosts.unavailableReason().orElse(""));
-        hosts = TwoHosts.create();
-        server = hosts.startInServer(ServerAgent.class);
-        client = hosts.startInClient(ClientAgent.class);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (hosts != null) {
-            hosts.close();
-        }
-    }
-
     /** Listeners NAME0, NAME1, NAME2 on one port; returns it. */
     private static int group(String name) {
         int port = server.call("listen " + name + "0 " + TwoHosts.SERVER_V4 + " 0 0 1", T).getInt("port");

@@ -3,12 +3,9 @@ package org.tryaccept.linux.netns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,28 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * overflows (a SYN flood), so deferral silently stops working exactly then. The sysctl is per
  * namespace; the host's value is never touched. Needs root and network namespaces (skips otherwise).
  */
-class SynCookieDeferralTest {
-    private static TwoHosts hosts;
-    private static NsProcess server;
-    private static NsProcess client;
-    private static final Duration T = Duration.ofSeconds(20);
-
-    @BeforeAll
-    static void hosts() throws Exception {
-        Assumptions.assumeTrue(TwoHosts.unavailableReason().isEmpty(),
-                () -> "skipped, no network namespaces: " + TwoHosts.unavailableReason().orElse(""));
-        hosts = TwoHosts.create();
-        server = hosts.startInServer(ServerAgent.class);
-        client = hosts.startInClient(ClientAgent.class);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (hosts != null) {
-            hosts.close();
-        }
-    }
-
+class SynCookieDeferralTest extends AgentPairTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void cookieConnectionsAreHandedOutAtOnceWithoutData() {
